@@ -1,0 +1,79 @@
+"""Shared vocabularies that labs and vendors both speak: job domains, attestation kinds,
+credential fields and qualification levels. Admins curate them."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class TimeStampedModel(models.Model):
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class VocabularyQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+
+class Vocabulary(models.Model):
+    code = models.SlugField(max_length=50, unique=True)
+    name = models.CharField(max_length=120)
+    is_active = models.BooleanField(default=True)
+
+    objects = VocabularyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Domain(Vocabulary):
+    """The kind of annotation work a job asks for (reasoning, agent_behavior, medical, ...)."""
+
+    description = models.TextField(blank=True)
+
+
+class AttestationKind(Vocabulary):
+    """A compliance attestation a vendor can hold and a job can require (SOC 2, HIPAA BAA)."""
+
+    description = models.TextField(blank=True)
+
+
+class CredentialField(Vocabulary):
+    """The subject of a credential: medicine, nursing, mathematics, ..."""
+
+
+class CredentialKind(models.TextChoices):
+    DEGREE = "degree", "Degree"
+    LICENCE = "licence", "Licence"
+    CERTIFICATION = "certification", "Certification"
+
+
+class QualificationLevel(Vocabulary):
+    """A level a credential is held at. Levels compare only within one ladder: a
+    doctorate satisfies a master's requirement (degree ladder), an NP satisfies an RN
+    requirement (nursing ladder), but an MD never satisfies an RN seat or the reverse."""
+
+    kind = models.CharField(max_length=20, choices=CredentialKind.choices)
+    ladder = models.SlugField(max_length=50, help_text="Levels compare only within a ladder.")
+    rank = models.PositiveSmallIntegerField(help_text="Higher satisfies lower on one ladder.")
+
+    class Meta(Vocabulary.Meta):
+        ordering = ["ladder", "rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["ladder", "rank"], name="qualification_level_rank_unique"),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=[c.value for c in CredentialKind]),
+                name="qualification_level_kind_valid",
+            ),
+        ]
+
+    def satisfies(self, required: QualificationLevel) -> bool:
+        return self.ladder == required.ladder and self.rank >= required.rank

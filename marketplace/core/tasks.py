@@ -1,0 +1,27 @@
+"""The task base every app's tasks use: late acknowledgement, bounded retries with
+backoff on transient errors, and a final-failure log line."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import Task
+from django.db import InterfaceError, OperationalError
+
+logger = logging.getLogger("marketplace.tasks")
+
+TRANSIENT_ERRORS = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
+
+
+class MarketplaceTask(Task):
+    acks_late = True
+    reject_on_worker_lost = True
+    autoretry_for = TRANSIENT_ERRORS
+    max_retries = 5
+    retry_backoff = 2
+    retry_backoff_max = 300
+    retry_jitter = True
+
+    def on_failure(self, exc, task_id, args, kwargs, einfo):  # type: ignore[no-untyped-def]
+        logger.error("task %s[%s] failed for good: %r args=%r", self.name, task_id, exc, args)
+        super().on_failure(exc, task_id, args, kwargs, einfo)

@@ -1,0 +1,162 @@
+"""Writes to the ownership graph. Every change bumps the ownership data version inside
+the same transaction, so a screening can say which state of the data it saw."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import F
+
+from marketplace.core.errors import InvalidTransition, RuleViolation
+from marketplace.ownership.models import (
+    DirectOrIndirect,
+    Entity,
+    EntityType,
+    OwnershipDataVersion,
+    PERSON_TYPES,
+    Provenance,
+    RecordType,
+    Stake,
+)
+
+
+def ownership_version_bump() -> int:
+    """Caller holds a transaction. Returns the new version."""
+    OwnershipDataVersion.objects.get_or_create(id=1)
+    OwnershipDataVersion.objects.filter(id=1).update(version=F("version") + 1)
+    return OwnershipDataVersion.objects.values_list("version", flat=True).get(id=1)
+
+
+def ownership_version_current() -> int:
+    return OwnershipDataVersion.objects.filter(id=1).values_list("version", flat=True).first() or 0
+
+
+@transaction.atomic
+def entity_create(
+    *,
+    name: str,
+    entity_type: str = EntityType.REGISTERED_ENTITY,
+    jurisdiction: str = "",
+    identifiers: list[dict[str, str]] | None = None,
+    record_id: str | None = None,
+    source: str = "",
+) -> Entity:
+    if not name.strip():
+        raise RuleViolation("An entity needs a name.", field="name")
+    record_type = RecordType.PERSON if entity_type in PERSON_TYPES else RecordType.ENTITY
+    fields: dict[str, object] = {
+        "name": name.strip(),
+        "entity_type": entity_type,
+        "record_type": record_type,
+        "jurisdiction": jurisdiction,
+        "identifiers": identifiers or [],
+        "source": source,
+    }
+    if record_id:
+        fields["record_id"] = record_id
+    entity = Entity.objects.create(**fields)
+    ownership_version_bump()
+    return entity
+
+
+def _validate_share(
+    share_exact: Decimal | None, share_min: Decimal | None, share_max: Decimal | None
+) -> None:
+    for label, value in (("share", share_exact), ("minimum share", share_min),
+                         ("maximum share", share_max)):
+        if value is not None and not (Decimal(0) <= value <= Decimal(100)):
+            raise RuleViolation(f"The {label} must be between 0 and 100%.", field="share")
+    if share_exact is not None and (share_min is not None or share_max is not None):
+        raise RuleViolation("Give an exact share or a range, not both.", field="share")
+    if share_min is not None and share_max is not None and share_min > share_max:
+        raise RuleViolation("The minimum share is above the maximum.", field="share")
+
+
+@transaction.atomic
+def stake_create(
+    *,
+    interested_party: Entity,
+    subject: Entity,
+    interest_type: str,
+    provenance: str,
+    share_exact: Decimal | None = None,
+    share_min: Decimal | None = None,
+    share_max: Decimal | None = None,
+    direct_or_indirect: str = DirectOrIndirect.DIRECT,
+    beneficial_ownership_or_control: bool = False,
+    start_date: date | None = None,
+    end_date: date | None = None,
+    component_record_ids: list[str] | None = None,
+    record_id: str | None = None,
+    interest_index: int = 0,
+    source_note: str = "",
+    declared_at: date | None = None,
+) -> Stake:
+    if interested_party.pk == subject.pk:
+        raise RuleViolation("An entity cannot hold a stake in itself.", field="subject")
+    if provenance not in Provenance.values:
+        raise RuleViolation(f"Unknown provenance {provenance!r}.", field="provenance")
+    _validate_share(share_exact, share_min, share_max)
+    if start_date and end_date and end_date <= start_date:
+        raise RuleViolation("A stake must end after it starts.", field="end_date")
+    fields: dict[str, object] = {
+        "interested_party": interested_party,
+        "subject": subject,
+        "interest_type": interest_type,
+        "provenance": provenance,
+        "share_exact": share_exact,
+        "share_min": share_min,
+        "share_max": share_max,
+        "direct_or_indirect": direct_or_indirect,
+        "beneficial_ownership_or_control": beneficial_ownership_or_control,
+        "start_date": start_date,
+        "end_date": end_date,
+        "component_record_ids": component_record_ids or [],
+        "interest_index": interest_index,
+        "source_note": source_note,
+        "declared_at": declared_at,
+    }
+    if record_id:
+        fields["record_id"] = record_id
+    stake = Stake.objects.create(**fields)
+    ownership_version_bump()
+    return stake
+
+
+STAKE_EDITABLE_FIELDS = frozenset({
+    "interest_type", "share_exact", "share_min", "share_max", "direct_or_indirect",
+    "beneficial_ownership_or_control", "start_date", "end_date", "provenance",
+    "component_record_ids", "source_note", "declared_at",
+})
+
+
+@transaction.atomic
+def stake_update(*, stake: Stake, **changes: object) -> Stake:
+    unknown = set(changes) - STAKE_EDITABLE_FIELDS
+    if unknown:
+        raise RuleViolation(f"These stake fields cannot be changed: {', '.join(sorted(unknown))}.")
+    stake = Stake.objects.select_for_update().get(pk=stake.pk)
+    for name, value in changes.items():
+        setattr(stake, name, value)
+    _validate_share(stake.share_exact, stake.share_min, stake.share_max)
+    if stake.start_date and stake.end_date and stake.end_date <= stake.start_date:
+        raise RuleViolation("A stake must end after it starts.", field="end_date")
+    stake.save()
+    ownership_version_bump()
+    return stake
+
+
+@transaction.atomic
+def stake_end(*, stake: Stake, end_date: date) -> Stake:
+    """Ends a stake: from `end_date` on it is no longer held."""
+    stake = Stake.objects.select_for_update().get(pk=stake.pk)
+    if stake.end_date is not None and stake.end_date <= end_date:
+        raise InvalidTransition(f"This stake already ended on {stake.end_date.isoformat()}.")
+    if stake.start_date is not None and end_date <= stake.start_date:
+        raise RuleViolation("A stake must end after it starts.", field="end_date")
+    stake.end_date = end_date
+    stake.save(update_fields=["end_date", "updated_at"])
+    ownership_version_bump()
+    return stake

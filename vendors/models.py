@@ -1,0 +1,191 @@
+"""Vendors, their compliance attestations, and their roster of credentialed specialists."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from simple_history.models import HistoricalRecords
+
+from marketplace.accounts.models import Organisation
+from marketplace.core.models import AttestationKind, CredentialField, QualificationLevel
+from marketplace.ownership.models import Entity
+
+
+class Vendor(models.Model):
+    organisation = models.OneToOneField(Organisation, on_delete=models.PROTECT,
+                                        related_name="vendor")
+    entity = models.OneToOneField(Entity, on_delete=models.PROTECT, related_name="vendor",
+                                  help_text="The vendor as a subject in the ownership graph.")
+    description = models.TextField(blank=True)
+    website = models.URLField(blank=True)
+    headquarters = models.CharField(max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["organisation__name"]
+
+    def __str__(self) -> str:
+        return self.organisation.name
+
+
+def attestation_upload_to(instance: Attestation, filename: str) -> str:
+    # The user's file name is never trusted: the stored name is derived from ids only.
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    suffix = suffix if suffix.isalnum() and len(suffix) <= 5 else "bin"
+    return f"attestations/{instance.vendor_id}/{instance.kind_id}-{date.today():%Y%m%d}.{suffix}"
+
+
+class AttestationStatus(models.TextChoices):
+    VALID = "valid", "Valid"
+    EXPIRED = "expired", "Expired"
+    REVOKED = "revoked", "Revoked"
+
+
+class Attestation(models.Model):
+    vendor = models.ForeignKey(Vendor, on_delete=models.CASCADE, related_name="attestations")
+    kind = models.ForeignKey(AttestationKind, on_delete=models.PROTECT, related_name="+")
+    issuer = models.CharField(max_length=200, blank=True)
+    issued_on = models.DateField()
+    expires_on = models.DateField()
+    document = models.FileField(upload_to=attestation_upload_to, blank=True)
+    status = models.CharField(max_length=10, choices=AttestationStatus.choices,
+                              default=AttestationStatus.VALID)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["vendor", "kind", "-expires_on"]
+        indexes = [models.Index(fields=["status", "expires_on"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(issued_on__lt=F("expires_on")),
+                                   name="attestation_issued_before_expiry"),
+            models.CheckConstraint(condition=Q(status__in=[s.value for s in AttestationStatus]),
+                                   name="attestation_status_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.vendor} (to {self.expires_on})"
+
+    def is_valid_through(self, day: date) -> bool:
+        return self.status == AttestationStatus.VALID and self.issued_on <= day < self.expires_on
+
+
+class Specialist(models.Model):
+    vendor = models.ForeignKey(Vendor, on_delete=models.CASCADE, related_name="specialists")
+    full_name = models.CharField(max_length=200)
+    email = models.EmailField(blank=True)
+    headline = models.CharField(max_length=200, blank=True)
+    person = models.ForeignKey(Entity, on_delete=models.SET_NULL, null=True, blank=True,
+                               related_name="specialist_profiles",
+                               help_text="The specialist as a person in the ownership graph.")
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["full_name"]
+        indexes = [models.Index(fields=["vendor", "is_active"])]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+
+class CredentialStatus(models.TextChoices):
+    PENDING = "pending", "Pending verification"
+    VERIFIED = "verified", "Verified"
+    REJECTED = "rejected", "Rejected"
+    EXPIRED = "expired", "Expired"
+
+
+class Credential(models.Model):
+    specialist = models.ForeignKey(Specialist, on_delete=models.CASCADE,
+                                   related_name="credentials")
+    field = models.ForeignKey(CredentialField, on_delete=models.PROTECT, related_name="+")
+    level = models.ForeignKey(QualificationLevel, on_delete=models.PROTECT, related_name="+")
+    issuer = models.CharField(max_length=200)
+    identifier = models.CharField(max_length=100, blank=True,
+                                  help_text="Licence or certificate number.")
+    issued_on = models.DateField(null=True, blank=True)
+    expires_on = models.DateField(null=True, blank=True,
+                                  help_text="Blank for credentials that do not expire (degrees).")
+    status = models.CharField(max_length=10, choices=CredentialStatus.choices,
+                              default=CredentialStatus.PENDING)
+    verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    null=True, blank=True, related_name="+")
+    verified_at = models.DateTimeField(null=True, blank=True)
+    rejection_reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["specialist", "level"]
+        indexes = [
+            models.Index(fields=["status", "expires_on"]),
+            models.Index(fields=["identifier"]),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=[s.value for s in CredentialStatus]),
+                                   name="credential_status_valid"),
+            models.CheckConstraint(
+                condition=Q(issued_on__isnull=True) | Q(expires_on__isnull=True)
+                | Q(issued_on__lt=F("expires_on")),
+                name="credential_issued_before_expiry",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=CredentialStatus.VERIFIED)
+                | (Q(verified_at__isnull=False) & Q(verified_by__isnull=False)),
+                name="credential_verified_has_verifier",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=CredentialStatus.REJECTED) | ~Q(rejection_reason=""),
+                name="credential_rejected_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.level} in {self.field} ({self.specialist})"
+
+    def is_valid_on(self, day: date) -> bool:
+        return self.status == CredentialStatus.VERIFIED and (
+            self.expires_on is None or self.expires_on > day
+        )
+
+
+class AffiliationRole(models.TextChoices):
+    EMPLOYEE = "employee", "Employee"
+    ADVISOR = "advisor", "Advisor"
+    BOARD_MEMBER = "board_member", "Board member"
+    CONTRACTOR = "contractor", "Contractor"
+
+
+class Affiliation(models.Model):
+    """A specialist's tie to another organisation (employer, advisory role), with dates."""
+
+    specialist = models.ForeignKey(Specialist, on_delete=models.CASCADE,
+                                   related_name="affiliations")
+    organisation = models.ForeignKey(Entity, on_delete=models.PROTECT,
+                                     related_name="specialist_affiliations")
+    role = models.CharField(max_length=20, choices=AffiliationRole.choices)
+    start_date = models.DateField(null=True, blank=True)
+    end_date = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["specialist", "-start_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start_date__isnull=True) | Q(end_date__isnull=True)
+                | Q(start_date__lt=F("end_date")),
+                name="affiliation_start_before_end",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.specialist}: {self.get_role_display()} at {self.organisation}"
+
+    def is_current_on(self, day: date) -> bool:
+        return (self.start_date is None or self.start_date <= day) and (
+            self.end_date is None or self.end_date > day
+        )
