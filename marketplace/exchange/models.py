@@ -111,7 +111,8 @@ class Bid(models.Model):
             models.CheckConstraint(condition=Q(status__in=[s.value for s in BidStatus]),
                                    name="bid_status_valid"),
             models.CheckConstraint(
-                condition=Q(status=BidStatus.DRAFT) | Q(submitted_at__isnull=False),
+                condition=Q(status__in=[BidStatus.DRAFT, BidStatus.WITHDRAWN])
+                | Q(submitted_at__isnull=False),
                 name="bid_submitted_has_time",
             ),
         ]
@@ -299,6 +300,7 @@ class Notification(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

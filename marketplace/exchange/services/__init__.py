@@ -1,0 +1,42 @@
+"""Use cases where labs and vendors meet. Each public function is one transaction."""
+
+from marketplace.exchange.services.awards import award_make, contract_complete
+from marketplace.exchange.services.bids import (
+    bid_draft_create,
+    bid_reject,
+    bid_revise,
+    bid_shortlist,
+    bid_submit,
+    bid_withdraw,
+)
+from marketplace.exchange.services.jobs import (
+    close_due_bidding,
+    job_cancel,
+    job_close_bidding,
+    job_mark_unsuccessful,
+    job_publish,
+)
+from marketplace.exchange.services.notifications import notification_mark_read, notify_organisation
+from marketplace.exchange.services.questions import question_answer, question_ask
+from marketplace.exchange.services.screenings import screening_override
+
+__all__ = [
+    "award_make",
+    "bid_draft_create",
+    "bid_reject",
+    "bid_revise",
+    "bid_shortlist",
+    "bid_submit",
+    "bid_withdraw",
+    "close_due_bidding",
+    "contract_complete",
+    "job_cancel",
+    "job_close_bidding",
+    "job_mark_unsuccessful",
+    "job_publish",
+    "notification_mark_read",
+    "notify_organisation",
+    "question_answer",
+    "question_ask",
+    "screening_override",
+]

@@ -1,0 +1,211 @@
+"""The bid lifecycle: draft -> submitted (revisions keep it submitted) -> withdrawn, or
+after the deadline -> shortlisted / rejected / disqualified -> awarded."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from labs.models import Job, JobStatus
+from labs.permissions import can_evaluate_bids
+from marketplace.accounts.models import User
+from marketplace.core.errors import InvalidTransition, NotFound, NotPermitted, RuleViolation
+from marketplace.exchange.models import Bid, BidRevision, BidStatus
+from marketplace.exchange.permissions import can_bid_on, vendor_can_see_job
+from vendors.models import Specialist, Vendor
+from vendors.permissions import can_bid
+
+ACTIVE_BEFORE_DEADLINE = (BidStatus.DRAFT, BidStatus.SUBMITTED)
+
+
+def _job_open_for_bids(job: Job) -> Job:
+    """Locks the job row against the closing move (caller holds a transaction) and checks
+    that bidding is still open at this very moment, not only as the periodic task saw it."""
+    job = Job.objects.select_for_update(no_key=True).get(pk=job.pk)
+    if job.status != JobStatus.OPEN:
+        raise InvalidTransition("Bids are accepted only while the job is open.")
+    if timezone.now() >= job.bid_deadline:
+        raise RuleViolation("The bid deadline has passed.")
+    return job
+
+
+def _validated_terms(
+    *, job: Job, vendor: Vendor, price: Decimal, currency: str, timeline_days: int,
+    specialists: Sequence[Specialist],
+) -> list[Specialist]:
+    if price <= 0:
+        raise RuleViolation("The price must be above zero.", field="price")
+    if currency != job.currency:
+        raise RuleViolation(f"This job is priced in {job.currency}.", field="currency")
+    if timeline_days < 1:
+        raise RuleViolation("The timeline must be at least one day.", field="timeline_days")
+    specialists = list(specialists)
+    ids = [s.pk for s in specialists]
+    if len(set(ids)) != len(ids):
+        raise RuleViolation("A specialist is proposed twice.", field="specialists")
+    if ids:
+        own = set(Specialist.objects.filter(pk__in=ids, vendor=vendor, is_active=True)
+                  .values_list("pk", flat=True))
+        if own != set(ids):
+            raise RuleViolation("Every proposed specialist must be on your own active roster.",
+                                field="specialists")
+    return specialists
+
+
+def _record_revision(bid: Bid, user: User, specialists: list[Specialist]) -> BidRevision:
+    bid.revision_number += 1
+    bid.save(update_fields=["revision_number"])
+    return BidRevision.objects.create(
+        bid=bid, number=bid.revision_number, price=bid.price, currency=bid.currency,
+        timeline_days=bid.timeline_days, note=bid.note,
+        specialist_ids=sorted(s.pk for s in specialists), created_by=user,
+    )
+
+
+def _require_bidder(user: User, vendor: Vendor, job: Job) -> None:
+    if not vendor_can_see_job(vendor, job):
+        raise NotFound("No such job.")
+    if not can_bid_on(user, vendor, job):
+        raise NotPermitted("Only the vendor's owner or bid managers may bid.")
+
+
+def _create_bid(*, status: str, **fields: object) -> Bid:
+    try:
+        with transaction.atomic():
+            return Bid.objects.create(status=status, **fields)
+    except IntegrityError as exc:
+        if "bid_one_active_per_vendor_job" in str(exc) or "UNIQUE" in str(exc).upper():
+            raise RuleViolation(
+                "Your organisation already has a bid on this job: revise or withdraw it instead.",
+                code="bid_exists",
+            ) from None
+        raise
+
+
+@transaction.atomic
+def bid_draft_create(
+    *, job: Job, vendor: Vendor, user: User, price: Decimal, currency: str, timeline_days: int,
+    note: str = "", specialists: Sequence[Specialist] = (),
+) -> Bid:
+    """Saves a bid without submitting it; the lab never sees a draft."""
+    _require_bidder(user, vendor, job)
+    job = _job_open_for_bids(job)
+    chosen = _validated_terms(job=job, vendor=vendor, price=price, currency=currency,
+                              timeline_days=timeline_days, specialists=specialists)
+    bid = _create_bid(status=BidStatus.DRAFT, job=job, vendor=vendor, price=price,
+                      currency=currency, timeline_days=timeline_days, note=note, created_by=user)
+    bid.proposed_specialists.set(chosen)
+    return bid
+
+
+@transaction.atomic
+def bid_submit(
+    *, job: Job, vendor: Vendor, user: User, price: Decimal, currency: str, timeline_days: int,
+    note: str = "", specialists: Sequence[Specialist] = (),
+) -> Bid:
+    """Submits the vendor's bid (revision 1). A draft the vendor saved earlier is submitted
+    with these terms; any other active bid means this is a revision, not a new bid."""
+    _require_bidder(user, vendor, job)
+    job = _job_open_for_bids(job)
+    chosen = _validated_terms(job=job, vendor=vendor, price=price, currency=currency,
+                              timeline_days=timeline_days, specialists=specialists)
+    now = timezone.now()
+    draft = (Bid.objects.select_for_update()
+             .filter(job=job, vendor=vendor, status=BidStatus.DRAFT).first())
+    if draft is not None:
+        bid = draft
+        bid.price, bid.currency, bid.timeline_days, bid.note = price, currency, timeline_days, note
+        bid.status = BidStatus.SUBMITTED
+        bid.submitted_at = now
+        bid.save()
+    else:
+        bid = _create_bid(status=BidStatus.SUBMITTED, job=job, vendor=vendor, price=price,
+                          currency=currency, timeline_days=timeline_days, note=note,
+                          created_by=user, submitted_at=now)
+    bid.proposed_specialists.set(chosen)
+    _record_revision(bid, user, chosen)
+    return bid
+
+
+def _bid_for_update(bid: Bid) -> Bid:
+    return Bid.objects.select_for_update().select_related("job__lab", "vendor").get(pk=bid.pk)
+
+
+@transaction.atomic
+def bid_revise(
+    *, bid: Bid, user: User, price: Decimal | None = None, currency: str | None = None,
+    timeline_days: int | None = None, note: str | None = None,
+    specialists: Sequence[Specialist] | None = None,
+) -> Bid:
+    """Changes a submitted bid's terms before the deadline; the old terms stay on record."""
+    if not can_bid(user, bid.vendor):
+        raise NotPermitted("Only the vendor's owner or bid managers may revise its bids.")
+    _job_open_for_bids(bid.job)
+    bid = _bid_for_update(bid)
+    if bid.status != BidStatus.SUBMITTED:
+        raise InvalidTransition(f"Only a submitted bid can be revised; this one is {bid.status}.")
+    chosen = _validated_terms(
+        job=bid.job, vendor=bid.vendor,
+        price=bid.price if price is None else price,
+        currency=bid.currency if currency is None else currency,
+        timeline_days=bid.timeline_days if timeline_days is None else timeline_days,
+        specialists=list(bid.proposed_specialists.all()) if specialists is None else specialists,
+    )
+    if price is not None:
+        bid.price = price
+    if currency is not None:
+        bid.currency = currency
+    if timeline_days is not None:
+        bid.timeline_days = timeline_days
+    if note is not None:
+        bid.note = note
+    bid.save()
+    bid.proposed_specialists.set(chosen)
+    _record_revision(bid, user, chosen)
+    return bid
+
+
+@transaction.atomic
+def bid_withdraw(*, bid: Bid, user: User) -> Bid:
+    if not can_bid(user, bid.vendor):
+        raise NotPermitted("Only the vendor's owner or bid managers may withdraw its bids.")
+    _job_open_for_bids(bid.job)
+    bid = _bid_for_update(bid)
+    if bid.status not in ACTIVE_BEFORE_DEADLINE:
+        raise InvalidTransition(f"A {bid.status} bid cannot be withdrawn.")
+    bid.status = BidStatus.WITHDRAWN
+    bid.withdrawn_at = timezone.now()
+    bid.save(update_fields=["status", "withdrawn_at"])
+    return bid
+
+
+def _decide(bid: Bid, user: User, *, to: str, allowed_from: tuple[str, ...], reason: str) -> Bid:
+    """Caller holds a transaction."""
+    if not can_evaluate_bids(user, bid.job.lab):
+        raise NotPermitted("Only members of the lab that posted the job may evaluate bids.")
+    bid = _bid_for_update(bid)
+    if bid.job.status != JobStatus.EVALUATION:
+        raise InvalidTransition("Bids are evaluated only after bidding has closed.")
+    if bid.status not in allowed_from:
+        raise InvalidTransition(f"A {bid.status} bid cannot be {to}.")
+    bid.status = to
+    bid.decided_at = timezone.now()
+    bid.decision_reason = reason
+    bid.save(update_fields=["status", "decided_at", "decision_reason"])
+    return bid
+
+
+@transaction.atomic
+def bid_shortlist(*, bid: Bid, user: User) -> Bid:
+    return _decide(bid, user, to=BidStatus.SHORTLISTED, allowed_from=(BidStatus.SUBMITTED,),
+                   reason="")
+
+
+@transaction.atomic
+def bid_reject(*, bid: Bid, user: User, reason: str = "") -> Bid:
+    return _decide(bid, user, to=BidStatus.REJECTED,
+                   allowed_from=(BidStatus.SUBMITTED, BidStatus.SHORTLISTED),
+                   reason=reason.strip())
