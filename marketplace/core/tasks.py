@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from celery import Task
+from celery.contrib.django.task import DjangoTask
 from django.db import InterfaceError, OperationalError
 
 logger = logging.getLogger("marketplace.tasks")
@@ -13,7 +13,7 @@ logger = logging.getLogger("marketplace.tasks")
 TRANSIENT_ERRORS = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
 
 
-class MarketplaceTask(Task):
+class MarketplaceTask(DjangoTask):
     acks_late = True
     reject_on_worker_lost = True
     autoretry_for = TRANSIENT_ERRORS

@@ -1,0 +1,236 @@
+"""Tests that need real services: PostgreSQL, Redis and a Celery worker process.
+
+Markers (declared in pyproject.toml):
+
+- ``postgres``: the test needs PostgreSQL as the default database.
+- ``celery_worker``: the test needs PostgreSQL and Redis and uses a real Celery worker
+  (the ``celery_worker_process`` fixture). Such a test runs on a transactional database
+  (added automatically when the test has no ``django_db`` mark) so that the worker, a
+  separate process, sees what the test commits.
+
+Without the services these tests are skipped; with ``REQUIRE_SERVICES=1`` (as in CI) the
+skip becomes a failure, so a service-dependent test can never pass by not running.
+
+With ``REDIS_URL`` set, every task the test process sends goes to a queue of its own, so
+a test session neither takes nor leaves messages on the queue of a worker run by hand.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+from django.conf import settings
+
+T = TypeVar("T")
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+WORKER_START_TIMEOUT = 30.0
+WORKER_STOP_TIMEOUT = 15.0
+LOG_TAIL_LINES = 60
+
+_queue_key = pytest.StashKey[str]()
+_worker_log_key = pytest.StashKey[Path]()
+
+
+def wait_for(
+    predicate: Callable[[], T], timeout: float = 20, interval: float = 0.1, message: str = ""
+) -> T:
+    """Poll ``predicate`` until it returns something truthy, and return that; fail the test
+    after ``timeout`` seconds. Read fresh rows inside the predicate (``refresh_from_db``)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            pytest.fail(message or f"not true within {timeout} s: {predicate!r}", pytrace=False)
+        time.sleep(interval)
+
+
+@pytest.fixture(name="wait_for")
+def _wait_for_fixture() -> Callable[..., object]:
+    return wait_for
+
+
+def _uses_postgres() -> bool:
+    return str(settings.DATABASES["default"]["ENGINE"]).startswith("django.db.backends.postgresql")
+
+
+def missing_services(*, postgres: bool, redis: bool) -> str | None:
+    """What is missing for a test needing these services, or None."""
+    missing = []
+    if postgres and not _uses_postgres():
+        missing.append("PostgreSQL (DATABASE_URL=postgres://...)")
+    if redis and not settings.REDIS_URL:
+        missing.append("Redis (REDIS_URL=redis://...)")
+    return f"needs {' and '.join(missing)}" if missing else None
+
+
+def skip_or_fail(reason: str | None) -> None:
+    """Skip for ``reason``; fail instead when REQUIRE_SERVICES=1."""
+    if reason is None:
+        return
+    if os.environ.get("REQUIRE_SERVICES", "").lower() in {"1", "true", "yes"}:
+        pytest.fail(f"{reason}, and REQUIRE_SERVICES=1 forbids skipping", pytrace=False)
+    pytest.skip(reason)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    from marketplace.celery import app
+
+    # Before anything is sent: Celery caches its queues and routes on first use.
+    queue = f"pytest-{uuid.uuid4().hex[:12]}"
+    app.conf.task_default_queue = queue
+    config.stash[_queue_key] = queue
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "celery_worker_process" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.celery_worker)
+        if item.get_closest_marker("celery_worker") and not item.get_closest_marker("django_db"):
+            item.add_marker(pytest.mark.django_db(transaction=True))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    needs_worker = item.get_closest_marker("celery_worker") is not None
+    needs_postgres = needs_worker or item.get_closest_marker("postgres") is not None
+    skip_or_fail(missing_services(postgres=needs_postgres, redis=needs_worker))
+    if needs_worker:
+        db = item.get_closest_marker("django_db")
+        transaction = db and db.kwargs.get("transaction", db.args[0] if db.args else False)
+        if not transaction and "transactional_db" not in getattr(item, "fixturenames", ()):
+            pytest.fail(
+                "a celery_worker test needs django_db(transaction=True) or the "
+                "transactional_db fixture: the worker cannot see uncommitted rows",
+                pytrace=False,
+            )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    report = yield
+    log_path = item.config.stash.get(_worker_log_key, None)
+    if report.failed and log_path is not None and item.get_closest_marker("celery_worker"):
+        report.sections.append(("Celery worker log", _tail(log_path)))
+    return report
+
+
+@dataclass(frozen=True)
+class CeleryWorker:
+    process: subprocess.Popen[bytes]
+    nodename: str
+    queue: str
+    log_path: Path
+
+    def log_tail(self) -> str:
+        return _tail(self.log_path)
+
+
+def _tail(path: Path, lines: int = LOG_TAIL_LINES) -> str:
+    text = path.read_text(errors="replace") if path.exists() else ""
+    return f"(last {lines} lines of {path})\n" + "\n".join(text.splitlines()[-lines:])
+
+
+def test_database_url() -> str:
+    """DATABASE_URL with the test database's name, once pytest-django has created it."""
+    name = settings.DATABASES["default"]["NAME"]
+    parts = urlsplit(os.environ["DATABASE_URL"])
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+test_database_url.__test__ = False  # type: ignore[attr-defined]
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(
+    request: pytest.FixtureRequest,
+    django_db_setup: None,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[CeleryWorker]:
+    """A real Celery worker (prefork, one child) on Redis and the test database, for the
+    whole session. Tests using it need committed data: see this module's docstring."""
+    skip_or_fail(missing_services(postgres=True, redis=True))
+    from marketplace.celery import app
+
+    queue = request.config.stash[_queue_key]
+    log_path = tmp_path_factory.mktemp("celery-worker") / "worker.log"
+    request.config.stash[_worker_log_key] = log_path
+    with app.connection_for_write() as connection:
+        connection.default_channel.queue_purge(queue)
+
+    env = {
+        **os.environ,
+        "DATABASE_URL": test_database_url(),
+        "TEST_CELERY_QUEUE": queue,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])),
+        "PYTHONUNBUFFERED": "1",
+    }
+    nodename = f"{queue}@pytest"
+    command = [
+        sys.executable, "-m", "celery", "-A", "tests.plugins.celery_worker_app", "worker",
+        "--pool=prefork", "--concurrency=1", "-l", "info", "-Q", queue, "-n", nodename,
+        "--without-gossip", "--without-mingle", "--without-heartbeat",
+    ]  # fmt: skip
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            command,
+            cwd=REPO_ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    worker = CeleryWorker(process=process, nodename=nodename, queue=queue, log_path=log_path)
+    try:
+        _wait_until_ready(worker)
+        yield worker
+    finally:
+        _stop(worker)
+        with app.connection_for_write() as connection:
+            connection.default_channel.queue_delete(queue)
+
+
+def _wait_until_ready(worker: CeleryWorker) -> None:
+    from marketplace.celery import app
+
+    deadline = time.monotonic() + WORKER_START_TIMEOUT
+    while time.monotonic() < deadline:
+        if worker.process.poll() is not None:
+            pytest.fail(
+                f"the Celery worker exited with status {worker.process.returncode} before "
+                f"answering a ping\n{worker.log_tail()}",
+                pytrace=False,
+            )
+        if app.control.ping(destination=[worker.nodename], timeout=0.5):
+            return
+    pytest.fail(
+        f"the Celery worker did not answer a ping within {WORKER_START_TIMEOUT:.0f} s\n"
+        f"{worker.log_tail()}",
+        pytrace=False,
+    )
+
+
+def _stop(worker: CeleryWorker) -> None:
+    """Warm shutdown (SIGTERM), then kill the worker's process group if it lingers."""
+    if worker.process.poll() is None:
+        worker.process.send_signal(signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            worker.process.wait(timeout=WORKER_STOP_TIMEOUT)
+    with contextlib.suppress(ProcessLookupError):  # the pool's children, if any are left
+        os.killpg(worker.process.pid, signal.SIGKILL)
+    worker.process.wait()
