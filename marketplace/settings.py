@@ -156,9 +156,13 @@ else:
 # Celery (DESIGN section 6). The database is the source of truth; Celery only executes.
 # Tasks are enqueued after commit (delay_on_commit), carry ids, and are idempotent, so
 # redelivery after a lost worker is harmless.
-CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+# CELERY_BROKER_URL may point at RabbitMQ (amqp://...) instead; Redis stays the cache and
+# result backend. With no broker at all, tasks run in-process (the embedded default).
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+if not CELERY_BROKER_URL:
+    CELERY_BROKER_URL = "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or None
 CELERY_RESULT_EXPIRES = timedelta(days=1)
 CELERY_TASK_ACKS_LATE = True

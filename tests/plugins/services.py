@@ -32,6 +32,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.conf import settings
+from kombu import Connection, Queue
 
 T = TypeVar("T")
 
@@ -78,13 +79,23 @@ def missing_services(*, postgres: bool, redis: bool) -> str | None:
     return f"needs {' and '.join(missing)}" if missing else None
 
 
+def services_required() -> bool:
+    return os.environ.get("REQUIRE_SERVICES", "").lower() in {"1", "true", "yes"}
+
+
 def skip_or_fail(reason: str | None) -> None:
     """Skip for ``reason``; fail instead when REQUIRE_SERVICES=1."""
     if reason is None:
         return
-    if os.environ.get("REQUIRE_SERVICES", "").lower() in {"1", "true", "yes"}:
+    if services_required():
         pytest.fail(f"{reason}, and REQUIRE_SERVICES=1 forbids skipping", pytrace=False)
     pytest.skip(reason)
+
+
+def _missing_for(item: pytest.Item) -> str | None:
+    needs_worker = item.get_closest_marker("celery_worker") is not None
+    needs_postgres = needs_worker or item.get_closest_marker("postgres") is not None
+    return missing_services(postgres=needs_postgres, redis=needs_worker)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -102,14 +113,18 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.celery_worker)
         if item.get_closest_marker("celery_worker") and not item.get_closest_marker("django_db"):
             item.add_marker(pytest.mark.django_db(transaction=True))
+        # A skip mark, rather than pytest.skip() at setup, reports the test's own location.
+        missing = _missing_for(item)
+        if missing and not services_required():
+            item.add_marker(pytest.mark.skip(reason=missing))
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    needs_worker = item.get_closest_marker("celery_worker") is not None
-    needs_postgres = needs_worker or item.get_closest_marker("postgres") is not None
-    skip_or_fail(missing_services(postgres=needs_postgres, redis=needs_worker))
-    if needs_worker:
+    missing = _missing_for(item)
+    if missing and services_required():
+        skip_or_fail(missing)
+    if item.get_closest_marker("celery_worker"):
         db = item.get_closest_marker("django_db")
         transaction = db and db.kwargs.get("transaction", db.args[0] if db.args else False)
         if not transaction and "transactional_db" not in getattr(item, "fixturenames", ()):
@@ -170,7 +185,7 @@ def celery_worker_process(
     log_path = tmp_path_factory.mktemp("celery-worker") / "worker.log"
     request.config.stash[_worker_log_key] = log_path
     with app.connection_for_write() as connection:
-        connection.default_channel.queue_purge(queue)
+        _declared(queue, connection).purge()
 
     env = {
         **os.environ,
@@ -202,7 +217,17 @@ def celery_worker_process(
     finally:
         _stop(worker)
         with app.connection_for_write() as connection:
-            connection.default_channel.queue_delete(queue)
+            _declared(queue, connection).delete()
+
+
+def _declared(queue: str, connection: Connection) -> Queue:
+    """The session's queue, declared on ``connection``: kombu's Redis transport removes a
+    queue's binding keys only on a channel that declared it."""
+    from marketplace.celery import app
+
+    bound = app.amqp.queues[queue].bind(connection.default_channel)
+    bound.declare()
+    return bound
 
 
 def _wait_until_ready(worker: CeleryWorker) -> None:
