@@ -2,37 +2,47 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractUser, UserManager
+from typing import Any, ClassVar
+
+from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models.functions import Lower
 
 
-class EmailUserManager(UserManager["User"]):
-    def _create_user(self, username, email, password, **extra_fields):  # type: ignore[no-untyped-def, override]
-        email = self.normalize_email(email or username)
-        return super()._create_user(email, email, password, **extra_fields)
+class EmailUserManager(BaseUserManager["User"]):
+    """Creates users by e-mail; there is no separate username."""
 
-    def create_user(self, email=None, password=None, **extra_fields):  # type: ignore[no-untyped-def, override]
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **extra_fields: Any) -> User:
+        if not email:
+            raise ValueError("A user needs an e-mail address.")
         extra_fields.setdefault("is_staff", False)
         extra_fields.setdefault("is_superuser", False)
-        return self._create_user(None, email, password, **extra_fields)
+        user = self.model(email=self.normalize_email(email), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
 
-    def create_superuser(self, email=None, password=None, **extra_fields):  # type: ignore[no-untyped-def, override]
-        extra_fields.setdefault("is_staff", True)
-        extra_fields.setdefault("is_superuser", True)
-        return self._create_user(None, email, password, **extra_fields)
+    def create_superuser(self, email: str, password: str | None = None,
+                         **extra_fields: Any) -> User:
+        extra_fields["is_staff"] = True
+        extra_fields["is_superuser"] = True
+        return self.create_user(email, password, **extra_fields)
 
 
 class User(AbstractUser):
     """A person who signs in. The e-mail address is the login."""
 
+    # Kept equal to the e-mail so Django's own tooling keeps working; no meaning of its own.
+    username = models.CharField(max_length=254, unique=True, editable=False)
     email = models.EmailField("e-mail address", unique=True)
     full_name = models.CharField(max_length=150, blank=True)
 
     USERNAME_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
-    objects = EmailUserManager()  # type: ignore[misc]
+    objects = EmailUserManager()  # type: ignore[assignment]
 
     class Meta:
         constraints = [
@@ -43,8 +53,6 @@ class User(AbstractUser):
         return self.full_name or self.email
 
     def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        # The username column is kept equal to the e-mail so that Django's own tooling
-        # (createsuperuser, admin) keeps working; it carries no meaning of its own.
         self.username = self.email
         super().save(*args, **kwargs)
 
