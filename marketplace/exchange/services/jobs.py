@@ -15,6 +15,7 @@ from marketplace.accounts.models import Role, User
 from marketplace.core.errors import InvalidTransition, NotPermitted, RuleViolation
 from marketplace.exchange.models import Bid, BidStatus
 from marketplace.exchange.services.notifications import notify_organisation
+from vendors.models import Vendor
 
 LAB_DECIDERS = (Role.LAB_OWNER, Role.PROCUREMENT, Role.REVIEWER)
 
@@ -85,7 +86,8 @@ def job_close_bidding(*, job: Job, user: User | None) -> Job:
 
 def close_due_bidding(*, now: datetime | None = None) -> list[int]:
     """Closes bidding on every open job whose deadline has passed. Idempotent, and safe to
-    run from several workers at once: each job is closed under its row lock."""
+    run from several workers at once: each job is closed under its row lock, which waits
+    for any bid being submitted at that instant to commit first."""
     now = now or timezone.now()
     due = list(
         Job.objects.filter(status=JobStatus.OPEN, bid_deadline__lte=now).values_list("id", flat=True)
@@ -93,7 +95,7 @@ def close_due_bidding(*, now: datetime | None = None) -> list[int]:
     closed = []
     for job_id in due:
         with transaction.atomic():
-            job = (Job.objects.select_for_update(skip_locked=True)
+            job = (Job.objects.select_for_update()
                    .select_related("lab__organisation")
                    .filter(pk=job_id, status=JobStatus.OPEN, bid_deadline__lte=now).first())
             if job is None:
@@ -104,8 +106,6 @@ def close_due_bidding(*, now: datetime | None = None) -> list[int]:
 
 
 def _notify_bidders(job: Job, *, kind: str, title: str, body: str = "") -> None:
-    from vendors.models import Vendor
-
     vendor_ids = Bid.objects.filter(job=job).exclude(status=BidStatus.DRAFT).values_list(
         "vendor_id", flat=True
     )
