@@ -21,7 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
@@ -40,17 +40,25 @@ def build(n_vendors: int):  # type: ignore[no-untyped-def]
 
     domain = Domain.objects.create(code="medical", name="Medical")
     field = CredentialField.objects.create(code="medicine", name="Medicine")
-    level = QualificationLevel.objects.create(code="md", name="MD", kind="licence",
-                                              ladder="physician", rank=1)
+    level = QualificationLevel.objects.create(
+        code="md", name="MD", kind="licence", ladder="physician", rank=1
+    )
     lab = lab_create(name="Bench Lab")
     lab_user = user_create(email="procurement@bench.test", password=None)
     membership_set(organisation=lab.organisation, user=lab_user, role="procurement")
     jobs = []
     for label in ("service", "floor"):
         job = job_create(
-            lab=lab, user=lab_user, title=f"Bench job ({label})", domain=domain,
-            description="Benchmark", volume=100, volume_unit="items",
-            budget_min=Decimal(1000), budget_max=Decimal(5000), currency="USD",
+            lab=lab,
+            user=lab_user,
+            title=f"Bench job ({label})",
+            domain=domain,
+            description="Benchmark",
+            volume=100,
+            volume_unit="items",
+            budget_min=Decimal(1000),
+            budget_max=Decimal(5000),
+            currency="USD",
             question_deadline=timezone.now() + timedelta(days=1),
             bid_deadline=timezone.now() + timedelta(days=2),
             delivery_date=timezone.localdate() + timedelta(days=30),
@@ -82,15 +90,29 @@ def main() -> None:
 
         started = time.perf_counter()
         for i, (vendor, user, specialist) in enumerate(bidders):
-            bid_submit(job=service_job, vendor=vendor, user=user, price=Decimal(2000 + i),
-                       currency="USD", timeline_days=20, specialists=[specialist])
+            bid_submit(
+                job=service_job,
+                vendor=vendor,
+                user=user,
+                price=Decimal(2000 + i),
+                currency="USD",
+                timeline_days=20,
+                specialists=[specialist],
+            )
         service_s = time.perf_counter() - started
 
         started = time.perf_counter()
         for i, (vendor, user, specialist) in enumerate(bidders):
-            bid = Bid.objects.create(job=floor_job, vendor=vendor, created_by=user,
-                                     status="submitted", submitted_at=timezone.now(),
-                                     price=Decimal(2000 + i), currency="USD", timeline_days=20)
+            bid = Bid.objects.create(
+                job=floor_job,
+                vendor=vendor,
+                created_by=user,
+                status="submitted",
+                submitted_at=timezone.now(),
+                price=Decimal(2000 + i),
+                currency="USD",
+                timeline_days=20,
+            )
             bid.proposed_specialists.set([specialist])
         floor_s = time.perf_counter() - started
     finally:
@@ -100,8 +122,17 @@ def main() -> None:
     engine = connection.vendor
     print(f"{'bids':>6} {'database':>10} {'bid_submit s':>13} {'bare ORM s':>11} {'ratio':>6}")
     print(f"{args.bids:>6} {engine:>10} {service_s:>13.3f} {floor_s:>11.3f} {ratio:>6.2f}")
-    print(json.dumps({"bids": args.bids, "database": engine, "service_s": round(service_s, 4),
-                      "floor_s": round(floor_s, 4), "ratio": round(ratio, 2)}))
+    print(
+        json.dumps(
+            {
+                "bids": args.bids,
+                "database": engine,
+                "service_s": round(service_s, 4),
+                "floor_s": round(floor_s, 4),
+                "ratio": round(ratio, 2),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

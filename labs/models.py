@@ -17,10 +17,13 @@ PERCENT = [MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))]
 
 
 class Lab(models.Model):
-    organisation = models.OneToOneField(Organisation, on_delete=models.PROTECT,
-                                        related_name="lab")
-    entity = models.OneToOneField(Entity, on_delete=models.PROTECT, related_name="lab",
-                                  help_text="The lab as an owner in the ownership graph.")
+    organisation = models.OneToOneField(Organisation, on_delete=models.PROTECT, related_name="lab")
+    entity = models.OneToOneField(
+        Entity,
+        on_delete=models.PROTECT,
+        related_name="lab",
+        help_text="The lab as an owner in the ownership graph.",
+    )
     description = models.TextField(blank=True)
     website = models.URLField(blank=True)
 
@@ -66,11 +69,17 @@ class ConflictPolicy(models.Model):
 
     lab = models.OneToOneField(Lab, on_delete=models.CASCADE, related_name="conflict_policy")
     block_percent = models.DecimalField(
-        max_digits=6, decimal_places=3, default=_default_block, validators=PERCENT,
+        max_digits=6,
+        decimal_places=3,
+        default=_default_block,
+        validators=PERCENT,
         help_text="Blocked when a competitor's effective stake (lower bound) reaches this.",
     )
     review_percent = models.DecimalField(
-        max_digits=6, decimal_places=3, default=_default_review, validators=PERCENT,
+        max_digits=6,
+        decimal_places=3,
+        default=_default_review,
+        validators=PERCENT,
         help_text="Review when a competitor's effective stake (upper bound) reaches this.",
     )
     lookback_months = models.PositiveSmallIntegerField(
@@ -83,7 +92,8 @@ class ConflictPolicy(models.Model):
         verbose_name_plural = "conflict policies"
         constraints = [
             models.CheckConstraint(
-                condition=Q(review_percent__gte=0) & Q(review_percent__lte=F("block_percent"))
+                condition=Q(review_percent__gte=0)
+                & Q(review_percent__lte=F("block_percent"))
                 & Q(block_percent__lte=100),
                 name="policy_thresholds_ordered",
             ),
@@ -148,30 +158,39 @@ class Job(models.Model):
     question_deadline = models.DateTimeField()
     bid_deadline = models.DateTimeField()
     delivery_date = models.DateField()
-    sensitivity = models.CharField(max_length=20, choices=Sensitivity.choices,
-                                   default=Sensitivity.STANDARD)
-    required_attestations = models.ManyToManyField(AttestationKind, blank=True,
-                                                   related_name="required_by_jobs")
+    sensitivity = models.CharField(
+        max_length=20, choices=Sensitivity.choices, default=Sensitivity.STANDARD
+    )
+    required_attestations = models.ManyToManyField(
+        AttestationKind, blank=True, related_name="required_by_jobs"
+    )
     bidding = models.CharField(max_length=10, choices=Bidding.choices, default=Bidding.SEALED)
-    visibility = models.CharField(max_length=20, choices=Visibility.choices,
-                                  default=Visibility.ALL_VENDORS)
+    visibility = models.CharField(
+        max_length=20, choices=Visibility.choices, default=Visibility.ALL_VENDORS
+    )
     split_allowed = models.BooleanField(default=False)
     max_share_per_vendor = models.DecimalField(
-        max_digits=5, decimal_places=2, default=Decimal(100), validators=PERCENT,
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal(100),
+        validators=PERCENT,
         help_text="The largest volume share one vendor may be awarded, in percent.",
     )
     status = models.CharField(max_length=20, choices=JobStatus.choices, default=JobStatus.DRAFT)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     published_at = models.DateTimeField(null=True, blank=True)
     evaluation_started_at = models.DateTimeField(null=True, blank=True)
-    closed_at = models.DateTimeField(null=True, blank=True,
-                                     help_text="When the job reached a final state.")
+    closed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the job reached a final state."
+    )
     cancellation_reason = models.TextField(blank=True)
-    matching_state = models.CharField(max_length=10, choices=WorkState.choices,
-                                      default=WorkState.IDLE)
+    matching_state = models.CharField(
+        max_length=10, choices=WorkState.choices, default=WorkState.IDLE
+    )
     matching_requested_at = models.DateTimeField(null=True, blank=True)
     matching_finished_at = models.DateTimeField(null=True, blank=True)
 
@@ -183,19 +202,28 @@ class Job(models.Model):
             models.Index(fields=["matching_state", "matching_requested_at"]),
         ]
         constraints = [
-            models.CheckConstraint(condition=Q(budget_min__gte=0) & Q(budget_min__lte=F("budget_max")),
-                                   name="job_budget_range_valid"),
-            models.CheckConstraint(condition=Q(question_deadline__lte=F("bid_deadline")),
-                                   name="job_questions_close_before_bids"),
-            models.CheckConstraint(condition=Q(max_share_per_vendor__gt=0)
-                                   & Q(max_share_per_vendor__lte=100),
-                                   name="job_max_share_in_range"),
-            models.CheckConstraint(condition=Q(split_allowed=True) | Q(max_share_per_vendor=100),
-                                   name="job_max_share_only_with_split"),
-            models.CheckConstraint(condition=Q(status__in=[s.value for s in JobStatus]),
-                                   name="job_status_valid"),
-            models.CheckConstraint(condition=Q(currency__regex=r"^[A-Z]{3}$"),
-                                   name="job_currency_iso"),
+            models.CheckConstraint(
+                condition=Q(budget_min__gte=0) & Q(budget_min__lte=F("budget_max")),
+                name="job_budget_range_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(question_deadline__lte=F("bid_deadline")),
+                name="job_questions_close_before_bids",
+            ),
+            models.CheckConstraint(
+                condition=Q(max_share_per_vendor__gt=0) & Q(max_share_per_vendor__lte=100),
+                name="job_max_share_in_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(split_allowed=True) | Q(max_share_per_vendor=100),
+                name="job_max_share_only_with_split",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=[s.value for s in JobStatus]), name="job_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(currency__regex=r"^[A-Z]{3}$"), name="job_currency_iso"
+            ),
         ]
 
     def __str__(self) -> str:

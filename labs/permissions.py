@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from labs.models import Lab
 from marketplace.accounts.models import Role, User
 from marketplace.accounts.permissions import is_member, role_in
-from labs.models import Lab
 
 JOB_ROLES = (Role.LAB_OWNER, Role.PROCUREMENT)
 EVALUATION_ROLES = (Role.LAB_OWNER, Role.PROCUREMENT, Role.REVIEWER)

@@ -9,8 +9,12 @@ from marketplace.core.errors import NotFound
 
 
 def job_list_for_lab(*, lab: Lab, status: str | None = None) -> QuerySet[Job]:
-    jobs = Job.objects.filter(lab=lab).select_related("domain").prefetch_related(
-        "seat_requirements__field", "seat_requirements__min_level", "required_attestations"
+    jobs = (
+        Job.objects.filter(lab=lab)
+        .select_related("domain")
+        .prefetch_related(
+            "seat_requirements__field", "seat_requirements__min_level", "required_attestations"
+        )
     )
     if status:
         jobs = jobs.filter(status=status)

@@ -21,16 +21,22 @@ from marketplace.ownership.services import entity_create
 
 @transaction.atomic
 def lab_create(
-    *, name: str, slug: str | None = None, entity: Entity | None = None, description: str = "",
+    *,
+    name: str,
+    slug: str | None = None,
+    entity: Entity | None = None,
+    description: str = "",
     website: str = "",
 ) -> Lab:
     """Creates the lab organisation, its entity (unless given) and its default policy."""
     organisation = organisation_create(kind=OrganisationKind.LAB, name=name, slug=slug)
     if entity is None:
-        entity = entity_create(name=name, entity_type=EntityType.REGISTERED_ENTITY,
-                               source="platform")
-    lab = Lab.objects.create(organisation=organisation, entity=entity, description=description,
-                             website=website)
+        entity = entity_create(
+            name=name, entity_type=EntityType.REGISTERED_ENTITY, source="platform"
+        )
+    lab = Lab.objects.create(
+        organisation=organisation, entity=entity, description=description, website=website
+    )
     ConflictPolicy.objects.create(lab=lab)
     return lab
 
@@ -41,8 +47,9 @@ def competitor_add(*, lab: Lab, user: User, entity: Entity, note: str = "") -> C
         raise NotPermitted("Only the lab's owner or procurement may change its competitors.")
     if entity.pk == lab.entity_id:
         raise RuleViolation("A lab cannot name itself as a competitor.", field="entity")
-    competitor, created = Competitor.objects.get_or_create(lab=lab, entity=entity,
-                                                           defaults={"note": note})
+    competitor, created = Competitor.objects.get_or_create(
+        lab=lab, entity=entity, defaults={"note": note}
+    )
     if not created:
         raise RuleViolation(f"{entity.name} is already one of your competitors.", field="entity")
     return competitor
@@ -83,23 +90,29 @@ def conflict_policy_update(
 
 def _validate_job_terms(job: Job) -> None:
     if job.budget_min < 0 or job.budget_min > job.budget_max:
-        raise RuleViolation("The budget minimum must be between 0 and the maximum.",
-                            field="budget_min")
+        raise RuleViolation(
+            "The budget minimum must be between 0 and the maximum.", field="budget_min"
+        )
     if len(job.currency) != 3 or not job.currency.isalpha() or not job.currency.isupper():
         raise RuleViolation("The currency must be an ISO 4217 code such as USD.", field="currency")
     if job.question_deadline > job.bid_deadline:
-        raise RuleViolation("Questions must close no later than bidding.",
-                            field="question_deadline")
+        raise RuleViolation(
+            "Questions must close no later than bidding.", field="question_deadline"
+        )
     if job.delivery_date <= job.bid_deadline.date():
         raise RuleViolation("Delivery must come after the bid deadline.", field="delivery_date")
     if job.volume < 1:
         raise RuleViolation("The volume must be at least 1.", field="volume")
     if not job.split_allowed and job.max_share_per_vendor != Decimal(100):
-        raise RuleViolation("A maximum share per vendor only applies when splitting is allowed.",
-                            field="max_share_per_vendor")
+        raise RuleViolation(
+            "A maximum share per vendor only applies when splitting is allowed.",
+            field="max_share_per_vendor",
+        )
     if not (Decimal(0) < job.max_share_per_vendor <= Decimal(100)):
-        raise RuleViolation("The maximum share per vendor must be above 0 and at most 100%.",
-                            field="max_share_per_vendor")
+        raise RuleViolation(
+            "The maximum share per vendor must be above 0 and at most 100%.",
+            field="max_share_per_vendor",
+        )
 
 
 @transaction.atomic
@@ -129,11 +142,23 @@ def job_create(
     if not can_manage_jobs(user, lab):
         raise NotPermitted("Only the lab's owner or procurement may post jobs.")
     job = Job(
-        lab=lab, created_by=user, title=title.strip(), domain=domain, description=description,
-        volume=volume, volume_unit=volume_unit, budget_min=budget_min, budget_max=budget_max,
-        currency=currency, question_deadline=question_deadline, bid_deadline=bid_deadline,
-        delivery_date=delivery_date, sensitivity=sensitivity, bidding=bidding,
-        visibility=visibility, split_allowed=split_allowed,
+        lab=lab,
+        created_by=user,
+        title=title.strip(),
+        domain=domain,
+        description=description,
+        volume=volume,
+        volume_unit=volume_unit,
+        budget_min=budget_min,
+        budget_max=budget_max,
+        currency=currency,
+        question_deadline=question_deadline,
+        bid_deadline=bid_deadline,
+        delivery_date=delivery_date,
+        sensitivity=sensitivity,
+        bidding=bidding,
+        visibility=visibility,
+        split_allowed=split_allowed,
         max_share_per_vendor=max_share_per_vendor,
     )
     if not job.title:
@@ -145,11 +170,26 @@ def job_create(
     return job
 
 
-JOB_DRAFT_FIELDS = frozenset({
-    "title", "domain", "description", "volume", "volume_unit", "budget_min", "budget_max",
-    "currency", "question_deadline", "bid_deadline", "delivery_date", "sensitivity", "bidding",
-    "visibility", "split_allowed", "max_share_per_vendor",
-})
+JOB_DRAFT_FIELDS = frozenset(
+    {
+        "title",
+        "domain",
+        "description",
+        "volume",
+        "volume_unit",
+        "budget_min",
+        "budget_max",
+        "currency",
+        "question_deadline",
+        "bid_deadline",
+        "delivery_date",
+        "sensitivity",
+        "bidding",
+        "visibility",
+        "split_allowed",
+        "max_share_per_vendor",
+    }
+)
 
 
 def _draft_job_for_update(job: Job, user: User) -> Job:
@@ -164,7 +204,10 @@ def _draft_job_for_update(job: Job, user: User) -> Job:
 
 @transaction.atomic
 def job_update_draft(
-    *, job: Job, user: User, required_attestations: list[AttestationKind] | None = None,
+    *,
+    job: Job,
+    user: User,
+    required_attestations: list[AttestationKind] | None = None,
     **changes: object,
 ) -> Job:
     unknown = set(changes) - JOB_DRAFT_FIELDS
@@ -182,14 +225,20 @@ def job_update_draft(
 
 @transaction.atomic
 def seat_requirement_add(
-    *, job: Job, user: User, count: int, field: CredentialField, min_level: QualificationLevel,
+    *,
+    job: Job,
+    user: User,
+    count: int,
+    field: CredentialField,
+    min_level: QualificationLevel,
     note: str = "",
 ) -> SeatRequirement:
     job = _draft_job_for_update(job, user)
     if count < 1:
         raise RuleViolation("A seat requirement needs at least one seat.", field="count")
-    return SeatRequirement.objects.create(job=job, count=count, field=field, min_level=min_level,
-                                          note=note)
+    return SeatRequirement.objects.create(
+        job=job, count=count, field=field, min_level=min_level, note=note
+    )
 
 
 @transaction.atomic

@@ -35,7 +35,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
     @factory.post_generation
-    def saved(obj, create, extracted, **kwargs):  # noqa: N805
+    def saved(obj, create, extracted, **kwargs):
         if create:
             obj.save()
 
@@ -111,8 +111,9 @@ class LabFactory(factory.django.DjangoModelFactory):
         model = Lab
         skip_postgeneration_save = True
 
-    organisation = factory.SubFactory(OrganisationFactory, kind=OrganisationKind.LAB,
-                                      name=factory.Sequence(lambda n: f"Lab {n}"))
+    organisation = factory.SubFactory(
+        OrganisationFactory, kind=OrganisationKind.LAB, name=factory.Sequence(lambda n: f"Lab {n}")
+    )
     entity = factory.SubFactory(EntityFactory, name=factory.SelfAttribute("..organisation.name"))
     policy = factory.RelatedFactory("tests.factories.ConflictPolicyFactory", "lab")
 
@@ -128,8 +129,11 @@ class VendorFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Vendor
 
-    organisation = factory.SubFactory(OrganisationFactory, kind=OrganisationKind.VENDOR,
-                                      name=factory.Sequence(lambda n: f"Vendor {n}"))
+    organisation = factory.SubFactory(
+        OrganisationFactory,
+        kind=OrganisationKind.VENDOR,
+        name=factory.Sequence(lambda n: f"Vendor {n}"),
+    )
     entity = factory.SubFactory(EntityFactory, name=factory.SelfAttribute("..organisation.name"))
 
 

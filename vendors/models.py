@@ -15,10 +15,15 @@ from marketplace.ownership.models import Entity
 
 
 class Vendor(models.Model):
-    organisation = models.OneToOneField(Organisation, on_delete=models.PROTECT,
-                                        related_name="vendor")
-    entity = models.OneToOneField(Entity, on_delete=models.PROTECT, related_name="vendor",
-                                  help_text="The vendor as a subject in the ownership graph.")
+    organisation = models.OneToOneField(
+        Organisation, on_delete=models.PROTECT, related_name="vendor"
+    )
+    entity = models.OneToOneField(
+        Entity,
+        on_delete=models.PROTECT,
+        related_name="vendor",
+        help_text="The vendor as a subject in the ownership graph.",
+    )
     description = models.TextField(blank=True)
     website = models.URLField(blank=True)
     headquarters = models.CharField(max_length=120, blank=True)
@@ -50,8 +55,9 @@ class Attestation(models.Model):
     issued_on = models.DateField()
     expires_on = models.DateField()
     document = models.FileField(upload_to=attestation_upload_to, blank=True)
-    status = models.CharField(max_length=10, choices=AttestationStatus.choices,
-                              default=AttestationStatus.VALID)
+    status = models.CharField(
+        max_length=10, choices=AttestationStatus.choices, default=AttestationStatus.VALID
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     history = HistoricalRecords()
@@ -60,10 +66,13 @@ class Attestation(models.Model):
         ordering = ["vendor", "kind", "-expires_on"]
         indexes = [models.Index(fields=["status", "expires_on"])]
         constraints = [
-            models.CheckConstraint(condition=Q(issued_on__lt=F("expires_on")),
-                                   name="attestation_issued_before_expiry"),
-            models.CheckConstraint(condition=Q(status__in=[s.value for s in AttestationStatus]),
-                                   name="attestation_status_valid"),
+            models.CheckConstraint(
+                condition=Q(issued_on__lt=F("expires_on")), name="attestation_issued_before_expiry"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=[s.value for s in AttestationStatus]),
+                name="attestation_status_valid",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -78,9 +87,14 @@ class Specialist(models.Model):
     full_name = models.CharField(max_length=200)
     email = models.EmailField(blank=True)
     headline = models.CharField(max_length=200, blank=True)
-    person = models.ForeignKey(Entity, on_delete=models.SET_NULL, null=True, blank=True,
-                               related_name="specialist_profiles",
-                               help_text="The specialist as a person in the ownership graph.")
+    person = models.ForeignKey(
+        Entity,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="specialist_profiles",
+        help_text="The specialist as a person in the ownership graph.",
+    )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -100,20 +114,23 @@ class CredentialStatus(models.TextChoices):
 
 
 class Credential(models.Model):
-    specialist = models.ForeignKey(Specialist, on_delete=models.CASCADE,
-                                   related_name="credentials")
+    specialist = models.ForeignKey(Specialist, on_delete=models.CASCADE, related_name="credentials")
     field = models.ForeignKey(CredentialField, on_delete=models.PROTECT, related_name="+")
     level = models.ForeignKey(QualificationLevel, on_delete=models.PROTECT, related_name="+")
     issuer = models.CharField(max_length=200)
-    identifier = models.CharField(max_length=100, blank=True,
-                                  help_text="Licence or certificate number.")
+    identifier = models.CharField(
+        max_length=100, blank=True, help_text="Licence or certificate number."
+    )
     issued_on = models.DateField(null=True, blank=True)
-    expires_on = models.DateField(null=True, blank=True,
-                                  help_text="Blank for credentials that do not expire (degrees).")
-    status = models.CharField(max_length=10, choices=CredentialStatus.choices,
-                              default=CredentialStatus.PENDING)
-    verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                    null=True, blank=True, related_name="+")
+    expires_on = models.DateField(
+        null=True, blank=True, help_text="Blank for credentials that do not expire (degrees)."
+    )
+    status = models.CharField(
+        max_length=10, choices=CredentialStatus.choices, default=CredentialStatus.PENDING
+    )
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     verified_at = models.DateTimeField(null=True, blank=True)
     rejection_reason = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -127,10 +144,13 @@ class Credential(models.Model):
             models.Index(fields=["identifier"]),
         ]
         constraints = [
-            models.CheckConstraint(condition=Q(status__in=[s.value for s in CredentialStatus]),
-                                   name="credential_status_valid"),
             models.CheckConstraint(
-                condition=Q(issued_on__isnull=True) | Q(expires_on__isnull=True)
+                condition=Q(status__in=[s.value for s in CredentialStatus]),
+                name="credential_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(issued_on__isnull=True)
+                | Q(expires_on__isnull=True)
                 | Q(issued_on__lt=F("expires_on")),
                 name="credential_issued_before_expiry",
             ),
@@ -164,10 +184,12 @@ class AffiliationRole(models.TextChoices):
 class Affiliation(models.Model):
     """A specialist's tie to another organisation (employer, advisory role), with dates."""
 
-    specialist = models.ForeignKey(Specialist, on_delete=models.CASCADE,
-                                   related_name="affiliations")
-    organisation = models.ForeignKey(Entity, on_delete=models.PROTECT,
-                                     related_name="specialist_affiliations")
+    specialist = models.ForeignKey(
+        Specialist, on_delete=models.CASCADE, related_name="affiliations"
+    )
+    organisation = models.ForeignKey(
+        Entity, on_delete=models.PROTECT, related_name="specialist_affiliations"
+    )
     role = models.CharField(max_length=20, choices=AffiliationRole.choices)
     start_date = models.DateField(null=True, blank=True)
     end_date = models.DateField(null=True, blank=True)
@@ -176,7 +198,8 @@ class Affiliation(models.Model):
         ordering = ["specialist", "-start_date"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(start_date__isnull=True) | Q(end_date__isnull=True)
+                condition=Q(start_date__isnull=True)
+                | Q(end_date__isnull=True)
                 | Q(start_date__lt=F("end_date")),
                 name="affiliation_start_before_end",
             ),

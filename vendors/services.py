@@ -41,11 +41,19 @@ def vendor_create(
     """Creates the vendor organisation and, unless given, its entity in the ownership graph."""
     organisation = organisation_create(kind=OrganisationKind.VENDOR, name=name, slug=slug)
     if entity is None:
-        entity = entity_create(name=name, entity_type=EntityType.REGISTERED_ENTITY,
-                               jurisdiction=jurisdiction, source="platform")
-    return Vendor.objects.create(organisation=organisation, entity=entity,
-                                 description=description, website=website,
-                                 headquarters=headquarters)
+        entity = entity_create(
+            name=name,
+            entity_type=EntityType.REGISTERED_ENTITY,
+            jurisdiction=jurisdiction,
+            source="platform",
+        )
+    return Vendor.objects.create(
+        organisation=organisation,
+        entity=entity,
+        description=description,
+        website=website,
+        headquarters=headquarters,
+    )
 
 
 @transaction.atomic
@@ -76,9 +84,17 @@ def attestation_add(
         raise NotPermitted("Only the vendor's owner may add attestations.")
     if expires_on <= issued_on:
         raise RuleViolation("An attestation must expire after it is issued.", field="expires_on")
-    status = AttestationStatus.VALID if expires_on > timezone.localdate() else AttestationStatus.EXPIRED
-    attestation = Attestation(vendor=vendor, kind=kind, issued_on=issued_on,
-                              expires_on=expires_on, issuer=issuer, status=status)
+    status = (
+        AttestationStatus.VALID if expires_on > timezone.localdate() else AttestationStatus.EXPIRED
+    )
+    attestation = Attestation(
+        vendor=vendor,
+        kind=kind,
+        issued_on=issued_on,
+        expires_on=expires_on,
+        issuer=issuer,
+        status=status,
+    )
     if document is not None:
         attestation.document.save(document.name or "attestation", document, save=False)
     attestation.save()
@@ -103,15 +119,21 @@ def attestation_expire_due(*, today: date | None = None) -> list[int]:
 
 @transaction.atomic
 def specialist_create(
-    *, vendor: Vendor, user: User | None, full_name: str, email: str = "", headline: str = "",
+    *,
+    vendor: Vendor,
+    user: User | None,
+    full_name: str,
+    email: str = "",
+    headline: str = "",
     person: Entity | None = None,
 ) -> Specialist:
     if user is not None and not can_manage_roster(user, vendor):
         raise NotPermitted("Only the vendor's owner or bid managers may change the roster.")
     if not full_name.strip():
         raise RuleViolation("A specialist needs a name.", field="full_name")
-    return Specialist.objects.create(vendor=vendor, full_name=full_name.strip(), email=email,
-                                     headline=headline, person=person)
+    return Specialist.objects.create(
+        vendor=vendor, full_name=full_name.strip(), email=email, headline=headline, person=person
+    )
 
 
 @transaction.atomic
@@ -131,9 +153,15 @@ def credential_add(
         raise NotPermitted("Only the vendor's owner or bid managers may change the roster.")
     if issued_on and expires_on and expires_on <= issued_on:
         raise RuleViolation("A credential must expire after it is issued.", field="expires_on")
-    return Credential.objects.create(specialist=specialist, field=field, level=level,
-                                     issuer=issuer, identifier=identifier.strip(),
-                                     issued_on=issued_on, expires_on=expires_on)
+    return Credential.objects.create(
+        specialist=specialist,
+        field=field,
+        level=level,
+        issuer=issuer,
+        identifier=identifier.strip(),
+        issued_on=issued_on,
+        expires_on=expires_on,
+    )
 
 
 def _credential_for_update(credential: Credential) -> Credential:
@@ -146,9 +174,8 @@ def credential_verify(*, credential: Credential, user: User) -> Credential:
         raise NotPermitted("Only platform admins verify credentials.")
     credential = _credential_for_update(credential)
     if credential.status != CredentialStatus.PENDING:
-        raise InvalidTransition(
-            f"Only a pending credential can be verified; this one is {credential.get_status_display().lower()}."
-        )
+        status = credential.get_status_display().lower()
+        raise InvalidTransition(f"Only a pending credential can be verified; this one is {status}.")
     if credential.expires_on is not None and credential.expires_on <= timezone.localdate():
         raise RuleViolation("This credential has already expired; it cannot be verified.")
     credential.status = CredentialStatus.VERIFIED
@@ -167,9 +194,8 @@ def credential_reject(*, credential: Credential, user: User, reason: str) -> Cre
         raise RuleViolation("Say why the credential is rejected.", field="reason")
     credential = _credential_for_update(credential)
     if credential.status != CredentialStatus.PENDING:
-        raise InvalidTransition(
-            f"Only a pending credential can be rejected; this one is {credential.get_status_display().lower()}."
-        )
+        status = credential.get_status_display().lower()
+        raise InvalidTransition(f"Only a pending credential can be rejected; this one is {status}.")
     credential.status = CredentialStatus.REJECTED
     credential.rejection_reason = reason.strip()
     credential.verified_by = user
@@ -208,5 +234,10 @@ def affiliation_add(
         raise NotPermitted("Only the vendor's owner or bid managers may change the roster.")
     if start_date and end_date and end_date <= start_date:
         raise RuleViolation("An affiliation must end after it starts.", field="end_date")
-    return Affiliation.objects.create(specialist=specialist, organisation=organisation, role=role,
-                                      start_date=start_date, end_date=end_date)
+    return Affiliation.objects.create(
+        specialist=specialist,
+        organisation=organisation,
+        role=role,
+        start_date=start_date,
+        end_date=end_date,
+    )

@@ -24,8 +24,9 @@ class EmailUserManager(BaseUserManager["User"]):
         user.save(using=self._db)
         return user
 
-    def create_superuser(self, email: str, password: str | None = None,
-                         **extra_fields: Any) -> User:
+    def create_superuser(
+        self, email: str, password: str | None = None, **extra_fields: Any
+    ) -> User:
         extra_fields["is_staff"] = True
         extra_fields["is_superuser"] = True
         return self.create_user(email, password, **extra_fields)

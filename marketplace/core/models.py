@@ -68,7 +68,9 @@ class QualificationLevel(Vocabulary):
     class Meta(Vocabulary.Meta):
         ordering = ["ladder", "rank"]
         constraints = [
-            models.UniqueConstraint(fields=["ladder", "rank"], name="qualification_level_rank_unique"),
+            models.UniqueConstraint(
+                fields=["ladder", "rank"], name="qualification_level_rank_unique"
+            ),
             models.CheckConstraint(
                 condition=models.Q(kind__in=[c.value for c in CredentialKind]),
                 name="qualification_level_kind_valid",

@@ -41,12 +41,14 @@ class Question(models.Model):
 
     job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="questions")
     asked_by_vendor = models.ForeignKey(Vendor, on_delete=models.CASCADE, related_name="+")
-    asked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                 related_name="+")
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     body = models.TextField()
     answer = models.TextField(blank=True)
-    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                    null=True, blank=True, related_name="+")
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     asked_at = models.DateTimeField(auto_now_add=True)
     answered_at = models.DateTimeField(null=True, blank=True)
 
@@ -87,8 +89,9 @@ class Bid(models.Model):
     note = models.TextField(blank=True)
     proposed_specialists = models.ManyToManyField(Specialist, blank=True, related_name="bids")
     revision_number = models.PositiveIntegerField(default=0)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
@@ -99,17 +102,24 @@ class Bid(models.Model):
 
     class Meta:
         ordering = ["job", "price"]
-        indexes = [models.Index(fields=["vendor", "status"]), models.Index(fields=["job", "status"])]
+        indexes = [
+            models.Index(fields=["vendor", "status"]),
+            models.Index(fields=["job", "status"]),
+        ]
         constraints = [
             # One active bid per vendor per job: a withdrawn bid makes room for a new one.
-            models.UniqueConstraint(fields=["job", "vendor"],
-                                    condition=~Q(status=BidStatus.WITHDRAWN),
-                                    name="bid_one_active_per_vendor_job"),
+            models.UniqueConstraint(
+                fields=["job", "vendor"],
+                condition=~Q(status=BidStatus.WITHDRAWN),
+                name="bid_one_active_per_vendor_job",
+            ),
             models.CheckConstraint(condition=Q(price__gt=0), name="bid_price_positive"),
-            models.CheckConstraint(condition=Q(currency__regex=r"^[A-Z]{3}$"),
-                                   name="bid_currency_iso"),
-            models.CheckConstraint(condition=Q(status__in=[s.value for s in BidStatus]),
-                                   name="bid_status_valid"),
+            models.CheckConstraint(
+                condition=Q(currency__regex=r"^[A-Z]{3}$"), name="bid_currency_iso"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=[s.value for s in BidStatus]), name="bid_status_valid"
+            ),
             models.CheckConstraint(
                 condition=Q(status__in=[BidStatus.DRAFT, BidStatus.WITHDRAWN])
                 | Q(submitted_at__isnull=False),
@@ -131,8 +141,9 @@ class BidRevision(models.Model):
     timeline_days = models.PositiveIntegerField()
     note = models.TextField(blank=True)
     specialist_ids = models.JSONField(default=list)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -154,8 +165,12 @@ class Verdict(models.TextChoices):
 
 
 # Worse verdicts sort higher: a lab is told when its verdict moves up this scale.
-VERDICT_SEVERITY = {Verdict.CLEAR: 0, Verdict.CLEARED_BY_OVERRIDE: 0, Verdict.REVIEW: 1,
-                    Verdict.BLOCKED: 2}
+VERDICT_SEVERITY = {
+    Verdict.CLEAR: 0,
+    Verdict.CLEARED_BY_OVERRIDE: 0,
+    Verdict.REVIEW: 1,
+    Verdict.BLOCKED: 2,
+}
 
 
 class Screening(models.Model):
@@ -164,11 +179,16 @@ class Screening(models.Model):
 
     lab = models.ForeignKey(Lab, on_delete=models.CASCADE, related_name="screenings")
     vendor = models.ForeignKey(Vendor, on_delete=models.CASCADE, related_name="screenings")
-    bid = models.OneToOneField(Bid, on_delete=models.CASCADE, null=True, blank=True,
-                               related_name="screening")
-    verdict = models.CharField(max_length=20, choices=Verdict.choices, null=True, blank=True)
-    computed_verdict = models.CharField(
-        max_length=20, choices=Verdict.choices, null=True, blank=True,
+    bid = models.OneToOneField(
+        Bid, on_delete=models.CASCADE, null=True, blank=True, related_name="screening"
+    )
+    # NULL means "not computed yet", which is not the same as any verdict.
+    verdict = models.CharField(max_length=20, choices=Verdict.choices, null=True, blank=True)  # noqa: DJ001
+    computed_verdict = models.CharField(  # noqa: DJ001
+        max_length=20,
+        choices=Verdict.choices,
+        null=True,
+        blank=True,
         help_text="What the rules gave, before any override.",
     )
     evidence = models.JSONField(default=dict, blank=True)
@@ -181,8 +201,9 @@ class Screening(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
     override_reason = models.TextField(blank=True)
-    overridden_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                      null=True, blank=True, related_name="+")
+    overridden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     overridden_at = models.DateTimeField(null=True, blank=True)
 
     history = HistoricalRecords()
@@ -191,16 +212,22 @@ class Screening(models.Model):
         ordering = ["-requested_at"]
         indexes = [models.Index(fields=["state", "requested_at"])]
         constraints = [
-            models.UniqueConstraint(fields=["lab", "vendor"], condition=Q(bid__isnull=True),
-                                    name="screening_one_per_lab_vendor"),
+            models.UniqueConstraint(
+                fields=["lab", "vendor"],
+                condition=Q(bid__isnull=True),
+                name="screening_one_per_lab_vendor",
+            ),
             models.CheckConstraint(
                 condition=Q(verdict__isnull=True) | Q(verdict__in=[v.value for v in Verdict]),
                 name="screening_verdict_valid",
             ),
             models.CheckConstraint(
                 condition=~Q(verdict=Verdict.CLEARED_BY_OVERRIDE)
-                | (~Q(override_reason="") & Q(overridden_by__isnull=False)
-                   & Q(overridden_at__isnull=False)),
+                | (
+                    ~Q(override_reason="")
+                    & Q(overridden_by__isnull=False)
+                    & Q(overridden_at__isnull=False)
+                ),
                 name="screening_override_has_reason",
             ),
         ]
@@ -218,8 +245,9 @@ class Award(models.Model):
     """The lab's decision on a job. One per job, so a job is awarded exactly once."""
 
     job = models.OneToOneField(Job, on_delete=models.PROTECT, related_name="award")
-    awarded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                   related_name="+")
+    awarded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     awarded_at = models.DateTimeField(auto_now_add=True)
     note = models.TextField(blank=True)
 
@@ -242,35 +270,47 @@ class Contract(models.Model):
     vendor = models.ForeignKey(Vendor, on_delete=models.PROTECT, related_name="contracts")
     lab = models.ForeignKey(Lab, on_delete=models.PROTECT, related_name="contracts")
     share_percent = models.DecimalField(max_digits=5, decimal_places=2)
-    value = models.DecimalField(max_digits=14, decimal_places=2,
-                                help_text="The bid price times the share.")
+    value = models.DecimalField(
+        max_digits=14, decimal_places=2, help_text="The bid price times the share."
+    )
     currency = models.CharField(max_length=3)
-    status = models.CharField(max_length=10, choices=ContractStatus.choices,
-                              default=ContractStatus.ACTIVE)
+    status = models.CharField(
+        max_length=10, choices=ContractStatus.choices, default=ContractStatus.ACTIVE
+    )
     delivered_on = models.DateField(null=True, blank=True)
     on_time = models.BooleanField(null=True, blank=True)
     rating = models.PositiveSmallIntegerField(null=True, blank=True)
     rating_comment = models.TextField(blank=True)
-    completed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                     null=True, blank=True, related_name="+")
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     completed_at = models.DateTimeField(null=True, blank=True)
 
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["award", "-share_percent"]
-        indexes = [models.Index(fields=["lab", "status"]), models.Index(fields=["vendor", "status"])]
+        indexes = [
+            models.Index(fields=["lab", "status"]),
+            models.Index(fields=["vendor", "status"]),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["award", "vendor"], name="contract_one_per_vendor"),
-            models.CheckConstraint(condition=Q(share_percent__gt=0) & Q(share_percent__lte=100),
-                                   name="contract_share_in_range"),
-            models.CheckConstraint(condition=Q(rating__isnull=True)
-                                   | (Q(rating__gte=1) & Q(rating__lte=5)),
-                                   name="contract_rating_1_to_5"),
+            models.CheckConstraint(
+                condition=Q(share_percent__gt=0) & Q(share_percent__lte=100),
+                name="contract_share_in_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(rating__isnull=True) | (Q(rating__gte=1) & Q(rating__lte=5)),
+                name="contract_rating_1_to_5",
+            ),
             models.CheckConstraint(
                 condition=Q(status=ContractStatus.ACTIVE)
-                | (Q(completed_at__isnull=False) & Q(rating__isnull=False)
-                   & Q(delivered_on__isnull=False)),
+                | (
+                    Q(completed_at__isnull=False)
+                    & Q(rating__isnull=False)
+                    & Q(delivered_on__isnull=False)
+                ),
                 name="contract_completed_has_rating",
             ),
         ]
@@ -286,16 +326,19 @@ class Contract(models.Model):
 class Notification(models.Model):
     """An in-app message to one person, optionally also e-mailed."""
 
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                                  related_name="notifications")
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE,
-                                     related_name="notifications")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="notifications"
+    )
     kind = models.CharField(max_length=50)
     title = models.CharField(max_length=200)
     body = models.TextField(blank=True)
     url = models.CharField(max_length=300, blank=True)
     dedupe_key = models.CharField(
-        max_length=200, blank=True,
+        max_length=200,
+        blank=True,
         help_text="Same key, same recipient: one notification, so retried tasks do not repeat.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -306,8 +349,11 @@ class Notification(models.Model):
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["recipient", "read_at"])]
         constraints = [
-            models.UniqueConstraint(fields=["recipient", "dedupe_key"], condition=~Q(dedupe_key=""),
-                                    name="notification_dedupe"),
+            models.UniqueConstraint(
+                fields=["recipient", "dedupe_key"],
+                condition=~Q(dedupe_key=""),
+                name="notification_dedupe",
+            ),
         ]
 
     def __str__(self) -> str:

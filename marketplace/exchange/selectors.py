@@ -6,14 +6,18 @@ from __future__ import annotations
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from labs.models import Job, JobStatus, Lab, Visibility
+from marketplace.accounts.models import User
 from marketplace.core.errors import DomainError, NotFound
 from marketplace.exchange.models import Bid, BidStatus, Invitation, Notification, Question
-from marketplace.accounts.models import User
 from vendors.models import Vendor
 
 # With sealed bidding the lab reads bid contents only from evaluation on.
-UNSEALED_JOB_STATUSES = (JobStatus.EVALUATION, JobStatus.AWARDED, JobStatus.COMPLETED,
-                         JobStatus.UNSUCCESSFUL)
+UNSEALED_JOB_STATUSES = (
+    JobStatus.EVALUATION,
+    JobStatus.AWARDED,
+    JobStatus.COMPLETED,
+    JobStatus.UNSUCCESSFUL,
+)
 
 
 class BidsSealed(DomainError):
@@ -45,9 +49,11 @@ def bid_count_for_lab(*, lab: Lab, job: Job) -> int:
     """How many bids are in, without their contents: what a lab may know while sealed."""
     if job.lab_id != lab.pk:
         raise NotFound("No such job.")
-    return Bid.objects.filter(job=job).exclude(
-        status__in=[BidStatus.DRAFT, BidStatus.WITHDRAWN]
-    ).count()
+    return (
+        Bid.objects.filter(job=job)
+        .exclude(status__in=[BidStatus.DRAFT, BidStatus.WITHDRAWN])
+        .count()
+    )
 
 
 def bid_get_for_lab(*, lab: Lab, bid_id: int) -> Bid:
@@ -82,8 +88,9 @@ def job_list_for_vendor(*, vendor: Vendor) -> QuerySet[Job]:
         Job.objects.exclude(status=JobStatus.DRAFT)
         .filter(Q(visibility=Visibility.ALL_VENDORS) | Q(Exists(invited)))
         .select_related("lab__organisation", "domain")
-        .prefetch_related("seat_requirements__field", "seat_requirements__min_level",
-                          "required_attestations")
+        .prefetch_related(
+            "seat_requirements__field", "seat_requirements__min_level", "required_attestations"
+        )
     )
 
 

@@ -51,14 +51,17 @@ class Entity(models.Model):
     """A company, person or arrangement that can own or be owned."""
 
     record_id = models.CharField(max_length=200, unique=True, default=new_entity_record_id)
-    record_type = models.CharField(max_length=10, choices=RecordType.choices,
-                                   default=RecordType.ENTITY)
-    entity_type = models.CharField(max_length=20, choices=EntityType.choices,
-                                   default=EntityType.REGISTERED_ENTITY)
+    record_type = models.CharField(
+        max_length=10, choices=RecordType.choices, default=RecordType.ENTITY
+    )
+    entity_type = models.CharField(
+        max_length=20, choices=EntityType.choices, default=EntityType.REGISTERED_ENTITY
+    )
     name = models.CharField(max_length=300)
     jurisdiction = models.CharField(max_length=10, blank=True, help_text="ISO 3166 code")
-    identifiers = models.JSONField(default=list, blank=True,
-                                   help_text="BODS identifiers: [{scheme, id}]")
+    identifiers = models.JSONField(
+        default=list, blank=True, help_text="BODS identifiers: [{scheme, id}]"
+    )
     is_component = models.BooleanField(default=False)
     source = models.CharField(max_length=200, blank=True, help_text="Where the record came from")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -73,9 +76,14 @@ class Entity(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=(
-                    Q(record_type=RecordType.PERSON, entity_type__in=[t.value for t in PERSON_TYPES])
-                    | (Q(record_type=RecordType.ENTITY)
-                       & ~Q(entity_type__in=[t.value for t in PERSON_TYPES]))
+                    Q(
+                        record_type=RecordType.PERSON,
+                        entity_type__in=[t.value for t in PERSON_TYPES],
+                    )
+                    | (
+                        Q(record_type=RecordType.ENTITY)
+                        & ~Q(entity_type__in=[t.value for t in PERSON_TYPES])
+                    )
                 ),
                 name="entity_type_matches_record_type",
             ),
@@ -100,43 +108,64 @@ class InterestType(models.TextChoices):
     SETTLOR = "settlor", "Settlor"
     TRUSTEE = "trustee", "Trustee"
     PROTECTOR = "protector", "Protector"
-    BENEFICIARY_OF_LEGAL_ARRANGEMENT = "beneficiaryOfLegalArrangement", "Beneficiary of legal arrangement"
-    RIGHTS_TO_SURPLUS_ASSETS_ON_DISSOLUTION = "rightsToSurplusAssetsOnDissolution", "Rights to surplus assets on dissolution"
+    BENEFICIARY_OF_LEGAL_ARRANGEMENT = (
+        "beneficiaryOfLegalArrangement",
+        "Beneficiary of legal arrangement",
+    )
+    RIGHTS_TO_SURPLUS_ASSETS_ON_DISSOLUTION = (
+        "rightsToSurplusAssetsOnDissolution",
+        "Rights to surplus assets on dissolution",
+    )
     RIGHTS_TO_PROFIT_OR_INCOME = "rightsToProfitOrIncome", "Rights to profit or income"
     RIGHTS_GRANTED_BY_CONTRACT = "rightsGrantedByContract", "Rights granted by contract"
-    CONDITIONAL_RIGHTS_GRANTED_BY_CONTRACT = "conditionalRightsGrantedByContract", "Conditional rights granted by contract"
-    CONTROL_VIA_COMPANY_RULES_OR_ARTICLES = "controlViaCompanyRulesOrArticles", "Control via company rules or articles"
+    CONDITIONAL_RIGHTS_GRANTED_BY_CONTRACT = (
+        "conditionalRightsGrantedByContract",
+        "Conditional rights granted by contract",
+    )
+    CONTROL_VIA_COMPANY_RULES_OR_ARTICLES = (
+        "controlViaCompanyRulesOrArticles",
+        "Control via company rules or articles",
+    )
     CONTROL_BY_LEGAL_FRAMEWORK = "controlByLegalFramework", "Control by legal framework"
     BOARD_MEMBER = "boardMember", "Board member"
     BOARD_CHAIR = "boardChair", "Board chair"
     UNKNOWN_INTEREST = "unknownInterest", "Unknown interest"
     UNPUBLISHED_INTEREST = "unpublishedInterest", "Unpublished interest"
     ENJOYMENT_AND_USE_OF_ASSETS = "enjoymentAndUseOfAssets", "Enjoyment and use of assets"
-    RIGHT_TO_PROFIT_OR_INCOME_FROM_ASSETS = "rightToProfitOrIncomeFromAssets", "Right to profit or income from assets"
+    RIGHT_TO_PROFIT_OR_INCOME_FROM_ASSETS = (
+        "rightToProfitOrIncomeFromAssets",
+        "Right to profit or income from assets",
+    )
     NOMINEE = "nominee", "Nominee"
     NOMINATOR = "nominator", "Nominator"
 
 
 # Interest types that carry an economic interest, that carry votes, and that give control
 # outright (DESIGN section 4, steps 1 and 2).
-ECONOMIC_INTEREST_TYPES = frozenset({
-    InterestType.SHAREHOLDING,
-    InterestType.RIGHTS_TO_PROFIT_OR_INCOME,
-    InterestType.RIGHTS_TO_SURPLUS_ASSETS_ON_DISSOLUTION,
-    InterestType.BENEFICIARY_OF_LEGAL_ARRANGEMENT,
-    InterestType.RIGHT_TO_PROFIT_OR_INCOME_FROM_ASSETS,
-})
+ECONOMIC_INTEREST_TYPES = frozenset(
+    {
+        InterestType.SHAREHOLDING,
+        InterestType.RIGHTS_TO_PROFIT_OR_INCOME,
+        InterestType.RIGHTS_TO_SURPLUS_ASSETS_ON_DISSOLUTION,
+        InterestType.BENEFICIARY_OF_LEGAL_ARRANGEMENT,
+        InterestType.RIGHT_TO_PROFIT_OR_INCOME_FROM_ASSETS,
+    }
+)
 VOTING_INTEREST_TYPES = frozenset({InterestType.VOTING_RIGHTS})
-CONTROLLING_INTEREST_TYPES = frozenset({
-    InterestType.APPOINTMENT_OF_BOARD,
-    InterestType.CONTROL_VIA_COMPANY_RULES_OR_ARTICLES,
-    InterestType.CONTROL_BY_LEGAL_FRAMEWORK,
-})
-INFLUENCE_INTEREST_TYPES = frozenset({
-    InterestType.BOARD_MEMBER,
-    InterestType.BOARD_CHAIR,
-    InterestType.SENIOR_MANAGING_OFFICIAL,
-})
+CONTROLLING_INTEREST_TYPES = frozenset(
+    {
+        InterestType.APPOINTMENT_OF_BOARD,
+        InterestType.CONTROL_VIA_COMPANY_RULES_OR_ARTICLES,
+        InterestType.CONTROL_BY_LEGAL_FRAMEWORK,
+    }
+)
+INFLUENCE_INTEREST_TYPES = frozenset(
+    {
+        InterestType.BOARD_MEMBER,
+        InterestType.BOARD_CHAIR,
+        InterestType.SENIOR_MANAGING_OFFICIAL,
+    }
+)
 
 
 class DirectOrIndirect(models.TextChoices):
@@ -162,32 +191,38 @@ class StakeQuerySet(models.QuerySet["Stake"]):
 class Stake(models.Model):
     """One interest an interested party holds in a subject."""
 
-    record_id = models.CharField(max_length=200, default=new_stake_record_id,
-                                 help_text="The BODS relationship record id.")
+    record_id = models.CharField(
+        max_length=200, default=new_stake_record_id, help_text="The BODS relationship record id."
+    )
     interest_index = models.PositiveSmallIntegerField(
         default=0, help_text="Position of this interest within its relationship record."
     )
-    interested_party = models.ForeignKey(Entity, on_delete=models.PROTECT,
-                                         related_name="stakes_held")
+    interested_party = models.ForeignKey(
+        Entity, on_delete=models.PROTECT, related_name="stakes_held"
+    )
     subject = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="stakes_in")
     interest_type = models.CharField(max_length=40, choices=InterestType.choices)
     share_exact = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     share_min = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     share_max = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
-    direct_or_indirect = models.CharField(max_length=10, choices=DirectOrIndirect.choices,
-                                          default=DirectOrIndirect.DIRECT)
+    direct_or_indirect = models.CharField(
+        max_length=10, choices=DirectOrIndirect.choices, default=DirectOrIndirect.DIRECT
+    )
     beneficial_ownership_or_control = models.BooleanField(default=False)
     component_record_ids = models.JSONField(
-        default=list, blank=True,
+        default=list,
+        blank=True,
         help_text="For an indirect interest: the record ids of the relationships it summarises.",
     )
     is_component = models.BooleanField(default=False)
     start_date = models.DateField(null=True, blank=True)
-    end_date = models.DateField(null=True, blank=True,
-                                help_text="The first day the stake is no longer held.")
+    end_date = models.DateField(
+        null=True, blank=True, help_text="The first day the stake is no longer held."
+    )
     provenance = models.CharField(max_length=20, choices=Provenance.choices)
-    declared_at = models.DateField(null=True, blank=True,
-                                   help_text="When the source declared or published it.")
+    declared_at = models.DateField(
+        null=True, blank=True, help_text="When the source declared or published it."
+    )
     source_note = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -202,32 +237,42 @@ class Stake(models.Model):
             models.Index(fields=["interested_party", "subject"]),
         ]
         constraints = [
-            models.UniqueConstraint(fields=["record_id", "interest_index"],
-                                    name="stake_record_interest_unique"),
-            models.CheckConstraint(condition=~Q(interested_party=models.F("subject")),
-                                   name="stake_not_self"),
+            models.UniqueConstraint(
+                fields=["record_id", "interest_index"], name="stake_record_interest_unique"
+            ),
+            models.CheckConstraint(
+                condition=~Q(interested_party=models.F("subject")), name="stake_not_self"
+            ),
             models.CheckConstraint(
                 condition=Q(interest_type__in=[t.value for t in InterestType]),
                 name="stake_interest_type_valid",
             ),
             models.CheckConstraint(
                 condition=Q(share_exact__isnull=True)
-                | (Q(share_exact__gte=0) & Q(share_exact__lte=100)
-                   & Q(share_min__isnull=True) & Q(share_max__isnull=True)),
+                | (
+                    Q(share_exact__gte=0)
+                    & Q(share_exact__lte=100)
+                    & Q(share_min__isnull=True)
+                    & Q(share_max__isnull=True)
+                ),
                 name="stake_share_exact_in_range_and_alone",
             ),
             models.CheckConstraint(
-                condition=(Q(share_min__isnull=True) | (Q(share_min__gte=0) & Q(share_min__lte=100)))
+                condition=(
+                    Q(share_min__isnull=True) | (Q(share_min__gte=0) & Q(share_min__lte=100))
+                )
                 & (Q(share_max__isnull=True) | (Q(share_max__gte=0) & Q(share_max__lte=100))),
                 name="stake_share_bounds_in_range",
             ),
             models.CheckConstraint(
-                condition=Q(share_min__isnull=True) | Q(share_max__isnull=True)
+                condition=Q(share_min__isnull=True)
+                | Q(share_max__isnull=True)
                 | Q(share_min__lte=models.F("share_max")),
                 name="stake_share_min_le_max",
             ),
             models.CheckConstraint(
-                condition=Q(start_date__isnull=True) | Q(end_date__isnull=True)
+                condition=Q(start_date__isnull=True)
+                | Q(end_date__isnull=True)
                 | Q(start_date__lt=models.F("end_date")),
                 name="stake_start_before_end",
             ),
@@ -238,7 +283,8 @@ class Stake(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.interested_party} -> {self.share_display} {self.get_interest_type_display()} -> {self.subject}"
+        interest = self.get_interest_type_display()
+        return f"{self.interested_party} -> {self.share_display} {interest} -> {self.subject}"
 
     @property
     def share_bounds(self) -> tuple[Decimal, Decimal]:
@@ -274,7 +320,9 @@ class OwnershipDataVersion(models.Model):
     changed_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        constraints = [models.CheckConstraint(condition=Q(id=1), name="ownership_version_singleton")]
+        constraints = [
+            models.CheckConstraint(condition=Q(id=1), name="ownership_version_singleton")
+        ]
 
     def __str__(self) -> str:
         return f"ownership data v{self.version}"

@@ -11,11 +11,11 @@ from django.db.models import F
 
 from marketplace.core.errors import InvalidTransition, RuleViolation
 from marketplace.ownership.models import (
+    PERSON_TYPES,
     DirectOrIndirect,
     Entity,
     EntityType,
     OwnershipDataVersion,
-    PERSON_TYPES,
     Provenance,
     RecordType,
     Stake,
@@ -64,8 +64,11 @@ def entity_create(
 def _validate_share(
     share_exact: Decimal | None, share_min: Decimal | None, share_max: Decimal | None
 ) -> None:
-    for label, value in (("share", share_exact), ("minimum share", share_min),
-                         ("maximum share", share_max)):
+    for label, value in (
+        ("share", share_exact),
+        ("minimum share", share_min),
+        ("maximum share", share_max),
+    ):
         if value is not None and not (Decimal(0) <= value <= Decimal(100)):
             raise RuleViolation(f"The {label} must be between 0 and 100%.", field="share")
     if share_exact is not None and (share_min is not None or share_max is not None):
@@ -125,11 +128,22 @@ def stake_create(
     return stake
 
 
-STAKE_EDITABLE_FIELDS = frozenset({
-    "interest_type", "share_exact", "share_min", "share_max", "direct_or_indirect",
-    "beneficial_ownership_or_control", "start_date", "end_date", "provenance",
-    "component_record_ids", "source_note", "declared_at",
-})
+STAKE_EDITABLE_FIELDS = frozenset(
+    {
+        "interest_type",
+        "share_exact",
+        "share_min",
+        "share_max",
+        "direct_or_indirect",
+        "beneficial_ownership_or_control",
+        "start_date",
+        "end_date",
+        "provenance",
+        "component_record_ids",
+        "source_note",
+        "declared_at",
+    }
+)
 
 
 @transaction.atomic

@@ -42,19 +42,27 @@ class VendorTeam:
 def make_lab_team(name: str) -> LabTeam:
     lab = LabFactory(organisation__name=name)
     team = LabTeam(lab=lab, owner=UserFactory(), procurement=UserFactory(), reviewer=UserFactory())
-    for user, role in ((team.owner, Role.LAB_OWNER), (team.procurement, Role.PROCUREMENT),
-                       (team.reviewer, Role.REVIEWER)):
+    for user, role in (
+        (team.owner, Role.LAB_OWNER),
+        (team.procurement, Role.PROCUREMENT),
+        (team.reviewer, Role.REVIEWER),
+    ):
         MembershipFactory(user=user, organisation=lab.organisation, role=role)
     return team
 
 
 def make_vendor_team(name: str) -> VendorTeam:
     vendor = VendorFactory(organisation__name=name)
-    team = VendorTeam(vendor=vendor, owner=UserFactory(), bid_manager=UserFactory(),
-                      specialists=SpecialistFactory.create_batch(3, vendor=vendor))
+    team = VendorTeam(
+        vendor=vendor,
+        owner=UserFactory(),
+        bid_manager=UserFactory(),
+        specialists=SpecialistFactory.create_batch(3, vendor=vendor),
+    )
     MembershipFactory(user=team.owner, organisation=vendor.organisation, role=Role.VENDOR_OWNER)
-    MembershipFactory(user=team.bid_manager, organisation=vendor.organisation,
-                      role=Role.BID_MANAGER)
+    MembershipFactory(
+        user=team.bid_manager, organisation=vendor.organisation, role=Role.BID_MANAGER
+    )
     return team
 
 
@@ -95,8 +103,13 @@ def open_job(acme: LabTeam) -> Job:
 
 def submit_bid(team: VendorTeam, job: Job, price: str = "30000", **kwargs: object):
     return exchange.bid_submit(
-        job=job, vendor=team.vendor, user=team.bid_manager, price=Decimal(price),
-        currency=job.currency, timeline_days=30, **kwargs,
+        job=job,
+        vendor=team.vendor,
+        user=team.bid_manager,
+        price=Decimal(price),
+        currency=job.currency,
+        timeline_days=30,
+        **kwargs,
     )
 
 

@@ -62,15 +62,14 @@ def _validated_shares(job: Job, shares: Mapping[int, Decimal]) -> dict[int, Deci
     if job.split_allowed and any(s > job.max_share_per_vendor for s in cleaned.values()):
         raise RuleViolation(
             f"No vendor may be awarded more than {job.max_share_per_vendor.normalize():f}% "
-            "of this job.", field="shares",
+            "of this job.",
+            field="shares",
         )
     return cleaned
 
 
 @transaction.atomic
-def award_make(
-    *, job: Job, user: User, shares: Mapping[int, Decimal], note: str = ""
-) -> Award:
+def award_make(*, job: Job, user: User, shares: Mapping[int, Decimal], note: str = "") -> Award:
     """Awards the job to one bid, or splits it across several: `shares` maps bid id to the
     percentage of the job's volume. Safe under concurrent attempts: the job row is locked
     and the award row is unique per job, so exactly one award is ever made."""
@@ -92,9 +91,7 @@ def award_make(
         raise RuleViolation("Every awarded bid must be a bid on this job.", field="shares")
     not_awardable = [b for b in bids if b.status not in AWARDABLE]
     if not_awardable:
-        raise RuleViolation(
-            f"A {not_awardable[0].status} bid cannot be awarded.", field="shares"
-        )
+        raise RuleViolation(f"A {not_awardable[0].status} bid cannot be awarded.", field="shares")
     _check_screenings(job, bids)
     try:
         with transaction.atomic():
@@ -105,7 +102,11 @@ def award_make(
     for bid in bids:
         share = cleaned[bid.pk]
         Contract.objects.create(
-            award=award, bid=bid, vendor=bid.vendor, lab=job.lab, share_percent=share,
+            award=award,
+            bid=bid,
+            vendor=bid.vendor,
+            lab=job.lab,
+            share_percent=share,
             value=(bid.price * share / HUNDRED).quantize(Decimal("0.01"), ROUND_HALF_UP),
             currency=bid.currency,
         )
@@ -119,7 +120,8 @@ def award_make(
     job.save(update_fields=["status", "updated_at"])
     for bid in bids:
         notify_organisation(
-            organisation=bid.vendor.organisation, kind="award.made",
+            organisation=bid.vendor.organisation,
+            kind="award.made",
             title=f"You were awarded {cleaned[bid.pk].normalize():f}% of {job.title}",
             dedupe_key=f"award.made:{award.pk}",
         )
@@ -134,8 +136,11 @@ def contract_complete(
     """Records delivery and the lab's rating; the job completes with its last contract."""
     if not can_evaluate_bids(user, contract.lab):
         raise NotPermitted("Only members of the lab may complete and rate its contracts.")
-    contract = (Contract.objects.select_for_update()
-                .select_related("award__job", "vendor__organisation").get(pk=contract.pk))
+    contract = (
+        Contract.objects.select_for_update()
+        .select_related("award__job", "vendor__organisation")
+        .get(pk=contract.pk)
+    )
     if contract.status != ContractStatus.ACTIVE:
         raise InvalidTransition("This contract is already completed.")
     if not 1 <= int(rating) <= 5:
@@ -156,7 +161,8 @@ def contract_complete(
         job.closed_at = contract.completed_at
         job.save(update_fields=["status", "closed_at", "updated_at"])
     notify_organisation(
-        organisation=contract.vendor.organisation, kind="contract.completed",
+        organisation=contract.vendor.organisation,
+        kind="contract.completed",
         title=f"{job.title} was completed and rated {contract.rating}/5",
         dedupe_key=f"contract.completed:{contract.pk}",
     )

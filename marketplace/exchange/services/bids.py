@@ -33,7 +33,12 @@ def _job_open_for_bids(job: Job) -> Job:
 
 
 def _validated_terms(
-    *, job: Job, vendor: Vendor, price: Decimal, currency: str, timeline_days: int,
+    *,
+    job: Job,
+    vendor: Vendor,
+    price: Decimal,
+    currency: str,
+    timeline_days: int,
     specialists: Sequence[Specialist],
 ) -> list[Specialist]:
     if price <= 0:
@@ -47,11 +52,15 @@ def _validated_terms(
     if len(set(ids)) != len(ids):
         raise RuleViolation("A specialist is proposed twice.", field="specialists")
     if ids:
-        own = set(Specialist.objects.filter(pk__in=ids, vendor=vendor, is_active=True)
-                  .values_list("pk", flat=True))
+        own = set(
+            Specialist.objects.filter(pk__in=ids, vendor=vendor, is_active=True).values_list(
+                "pk", flat=True
+            )
+        )
         if own != set(ids):
-            raise RuleViolation("Every proposed specialist must be on your own active roster.",
-                                field="specialists")
+            raise RuleViolation(
+                "Every proposed specialist must be on your own active roster.", field="specialists"
+            )
     return specialists
 
 
@@ -59,9 +68,14 @@ def _record_revision(bid: Bid, user: User, specialists: list[Specialist]) -> Bid
     bid.revision_number += 1
     bid.save(update_fields=["revision_number"])
     return BidRevision.objects.create(
-        bid=bid, number=bid.revision_number, price=bid.price, currency=bid.currency,
-        timeline_days=bid.timeline_days, note=bid.note,
-        specialist_ids=sorted(s.pk for s in specialists), created_by=user,
+        bid=bid,
+        number=bid.revision_number,
+        price=bid.price,
+        currency=bid.currency,
+        timeline_days=bid.timeline_days,
+        note=bid.note,
+        specialist_ids=sorted(s.pk for s in specialists),
+        created_by=user,
     )
 
 
@@ -87,34 +101,71 @@ def _create_bid(*, status: str, **fields: object) -> Bid:
 
 @transaction.atomic
 def bid_draft_create(
-    *, job: Job, vendor: Vendor, user: User, price: Decimal, currency: str, timeline_days: int,
-    note: str = "", specialists: Sequence[Specialist] = (),
+    *,
+    job: Job,
+    vendor: Vendor,
+    user: User,
+    price: Decimal,
+    currency: str,
+    timeline_days: int,
+    note: str = "",
+    specialists: Sequence[Specialist] = (),
 ) -> Bid:
     """Saves a bid without submitting it; the lab never sees a draft."""
     _require_bidder(user, vendor, job)
     job = _job_open_for_bids(job)
-    chosen = _validated_terms(job=job, vendor=vendor, price=price, currency=currency,
-                              timeline_days=timeline_days, specialists=specialists)
-    bid = _create_bid(status=BidStatus.DRAFT, job=job, vendor=vendor, price=price,
-                      currency=currency, timeline_days=timeline_days, note=note, created_by=user)
+    chosen = _validated_terms(
+        job=job,
+        vendor=vendor,
+        price=price,
+        currency=currency,
+        timeline_days=timeline_days,
+        specialists=specialists,
+    )
+    bid = _create_bid(
+        status=BidStatus.DRAFT,
+        job=job,
+        vendor=vendor,
+        price=price,
+        currency=currency,
+        timeline_days=timeline_days,
+        note=note,
+        created_by=user,
+    )
     bid.proposed_specialists.set(chosen)
     return bid
 
 
 @transaction.atomic
 def bid_submit(
-    *, job: Job, vendor: Vendor, user: User, price: Decimal, currency: str, timeline_days: int,
-    note: str = "", specialists: Sequence[Specialist] = (),
+    *,
+    job: Job,
+    vendor: Vendor,
+    user: User,
+    price: Decimal,
+    currency: str,
+    timeline_days: int,
+    note: str = "",
+    specialists: Sequence[Specialist] = (),
 ) -> Bid:
     """Submits the vendor's bid (revision 1). A draft the vendor saved earlier is submitted
     with these terms; any other active bid means this is a revision, not a new bid."""
     _require_bidder(user, vendor, job)
     job = _job_open_for_bids(job)
-    chosen = _validated_terms(job=job, vendor=vendor, price=price, currency=currency,
-                              timeline_days=timeline_days, specialists=specialists)
+    chosen = _validated_terms(
+        job=job,
+        vendor=vendor,
+        price=price,
+        currency=currency,
+        timeline_days=timeline_days,
+        specialists=specialists,
+    )
     now = timezone.now()
-    draft = (Bid.objects.select_for_update()
-             .filter(job=job, vendor=vendor, status=BidStatus.DRAFT).first())
+    draft = (
+        Bid.objects.select_for_update()
+        .filter(job=job, vendor=vendor, status=BidStatus.DRAFT)
+        .first()
+    )
     if draft is not None:
         bid = draft
         bid.price, bid.currency, bid.timeline_days, bid.note = price, currency, timeline_days, note
@@ -122,9 +173,17 @@ def bid_submit(
         bid.submitted_at = now
         bid.save()
     else:
-        bid = _create_bid(status=BidStatus.SUBMITTED, job=job, vendor=vendor, price=price,
-                          currency=currency, timeline_days=timeline_days, note=note,
-                          created_by=user, submitted_at=now)
+        bid = _create_bid(
+            status=BidStatus.SUBMITTED,
+            job=job,
+            vendor=vendor,
+            price=price,
+            currency=currency,
+            timeline_days=timeline_days,
+            note=note,
+            created_by=user,
+            submitted_at=now,
+        )
     bid.proposed_specialists.set(chosen)
     _record_revision(bid, user, chosen)
     return bid
@@ -136,8 +195,13 @@ def _bid_for_update(bid: Bid) -> Bid:
 
 @transaction.atomic
 def bid_revise(
-    *, bid: Bid, user: User, price: Decimal | None = None, currency: str | None = None,
-    timeline_days: int | None = None, note: str | None = None,
+    *,
+    bid: Bid,
+    user: User,
+    price: Decimal | None = None,
+    currency: str | None = None,
+    timeline_days: int | None = None,
+    note: str | None = None,
     specialists: Sequence[Specialist] | None = None,
 ) -> Bid:
     """Changes a submitted bid's terms before the deadline; the old terms stay on record."""
@@ -148,7 +212,8 @@ def bid_revise(
     if bid.status != BidStatus.SUBMITTED:
         raise InvalidTransition(f"Only a submitted bid can be revised; this one is {bid.status}.")
     chosen = _validated_terms(
-        job=bid.job, vendor=bid.vendor,
+        job=bid.job,
+        vendor=bid.vendor,
         price=bid.price if price is None else price,
         currency=bid.currency if currency is None else currency,
         timeline_days=bid.timeline_days if timeline_days is None else timeline_days,
@@ -200,12 +265,17 @@ def _decide(bid: Bid, user: User, *, to: str, allowed_from: tuple[str, ...], rea
 
 @transaction.atomic
 def bid_shortlist(*, bid: Bid, user: User) -> Bid:
-    return _decide(bid, user, to=BidStatus.SHORTLISTED, allowed_from=(BidStatus.SUBMITTED,),
-                   reason="")
+    return _decide(
+        bid, user, to=BidStatus.SHORTLISTED, allowed_from=(BidStatus.SUBMITTED,), reason=""
+    )
 
 
 @transaction.atomic
 def bid_reject(*, bid: Bid, user: User, reason: str = "") -> Bid:
-    return _decide(bid, user, to=BidStatus.REJECTED,
-                   allowed_from=(BidStatus.SUBMITTED, BidStatus.SHORTLISTED),
-                   reason=reason.strip())
+    return _decide(
+        bid,
+        user,
+        to=BidStatus.REJECTED,
+        allowed_from=(BidStatus.SUBMITTED, BidStatus.SHORTLISTED),
+        reason=reason.strip(),
+    )

@@ -40,11 +40,11 @@ def job_publish(*, job: Job, user: User) -> Job:
     if job.bid_deadline <= now:
         raise RuleViolation("The bid deadline has already passed.", field="bid_deadline")
     if job.question_deadline <= now:
-        raise RuleViolation("The question deadline has already passed.",
-                            field="question_deadline")
+        raise RuleViolation("The question deadline has already passed.", field="question_deadline")
     if not job.seat_requirements.exists():
-        raise RuleViolation("Add at least one seat requirement before publishing.",
-                            field="seat_requirements")
+        raise RuleViolation(
+            "Add at least one seat requirement before publishing.", field="seat_requirements"
+        )
     job.status = JobStatus.OPEN
     job.published_at = now
     job.save(update_fields=["status", "published_at", "updated_at"])
@@ -62,9 +62,11 @@ def _start_evaluation(job: Job, now: datetime) -> None:
     )
     submitted = Bid.objects.filter(job=job, status=BidStatus.SUBMITTED).count()
     notify_organisation(
-        organisation=job.lab.organisation, kind="job.evaluation_started",
+        organisation=job.lab.organisation,
+        kind="job.evaluation_started",
         title=f"Bidding closed on {job.title}: {submitted} bid(s) to evaluate",
-        roles=LAB_DECIDERS, dedupe_key=f"job.evaluation_started:{job.pk}",
+        roles=LAB_DECIDERS,
+        dedupe_key=f"job.evaluation_started:{job.pk}",
     )
 
 
@@ -90,14 +92,19 @@ def close_due_bidding(*, now: datetime | None = None) -> list[int]:
     for any bid being submitted at that instant to commit first."""
     now = now or timezone.now()
     due = list(
-        Job.objects.filter(status=JobStatus.OPEN, bid_deadline__lte=now).values_list("id", flat=True)
+        Job.objects.filter(status=JobStatus.OPEN, bid_deadline__lte=now).values_list(
+            "id", flat=True
+        )
     )
     closed = []
     for job_id in due:
         with transaction.atomic():
-            job = (Job.objects.select_for_update()
-                   .select_related("lab__organisation")
-                   .filter(pk=job_id, status=JobStatus.OPEN, bid_deadline__lte=now).first())
+            job = (
+                Job.objects.select_for_update()
+                .select_related("lab__organisation")
+                .filter(pk=job_id, status=JobStatus.OPEN, bid_deadline__lte=now)
+                .first()
+            )
             if job is None:
                 continue
             _start_evaluation(job, now)
@@ -106,12 +113,19 @@ def close_due_bidding(*, now: datetime | None = None) -> list[int]:
 
 
 def _notify_bidders(job: Job, *, kind: str, title: str, body: str = "") -> None:
-    vendor_ids = Bid.objects.filter(job=job).exclude(status=BidStatus.DRAFT).values_list(
-        "vendor_id", flat=True
+    vendor_ids = (
+        Bid.objects.filter(job=job)
+        .exclude(status=BidStatus.DRAFT)
+        .values_list("vendor_id", flat=True)
     )
     for vendor in Vendor.objects.filter(pk__in=vendor_ids).select_related("organisation"):
-        notify_organisation(organisation=vendor.organisation, kind=kind, title=title, body=body,
-                            dedupe_key=f"{kind}:{job.pk}")
+        notify_organisation(
+            organisation=vendor.organisation,
+            kind=kind,
+            title=title,
+            body=body,
+            dedupe_key=f"{kind}:{job.pk}",
+        )
 
 
 @transaction.atomic
@@ -132,8 +146,12 @@ def job_cancel(*, job: Job, user: User, reason: str) -> Job:
         status=BidStatus.REJECTED, decided_at=now, decision_reason="The job was cancelled."
     )
     if was_published:
-        _notify_bidders(job, kind="job.cancelled", title=f"{job.title} was cancelled",
-                        body=job.cancellation_reason)
+        _notify_bidders(
+            job,
+            kind="job.cancelled",
+            title=f"{job.title} was cancelled",
+            body=job.cancellation_reason,
+        )
     return job
 
 
@@ -154,6 +172,10 @@ def job_mark_unsuccessful(*, job: Job, user: User, reason: str) -> Job:
     Bid.objects.filter(job=job, status__in=[BidStatus.SUBMITTED, BidStatus.SHORTLISTED]).update(
         status=BidStatus.REJECTED, decided_at=now, decision_reason=job.cancellation_reason
     )
-    _notify_bidders(job, kind="job.unsuccessful", title=f"{job.title} ended without an award",
-                    body=job.cancellation_reason)
+    _notify_bidders(
+        job,
+        kind="job.unsuccessful",
+        title=f"{job.title} ended without an award",
+        body=job.cancellation_reason,
+    )
     return job

@@ -30,8 +30,13 @@ def notify_organisation(
         members = members.filter(role__in=list(roles))
     created: list[Notification] = []
     for recipient_id in members.values_list("user_id", flat=True):
-        fields = {"organisation": organisation, "kind": kind, "title": title, "body": body,
-                  "url": url}
+        fields = {
+            "organisation": organisation,
+            "kind": kind,
+            "title": title,
+            "body": body,
+            "url": url,
+        }
         if dedupe_key:
             notification, was_created = Notification.objects.get_or_create(
                 recipient_id=recipient_id, dedupe_key=dedupe_key, defaults=fields

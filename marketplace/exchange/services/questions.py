@@ -26,11 +26,14 @@ def question_ask(*, job: Job, vendor: Vendor, user: User, body: str) -> Question
         raise RuleViolation("The question period for this job has ended.")
     if not body.strip():
         raise RuleViolation("Write a question.", field="body")
-    question = Question.objects.create(job=job, asked_by_vendor=vendor, asked_by=user,
-                                       body=body.strip())
+    question = Question.objects.create(
+        job=job, asked_by_vendor=vendor, asked_by=user, body=body.strip()
+    )
     notify_organisation(
-        organisation=job.lab.organisation, kind="question.asked",
-        title=f"New question on {job.title}", body=question.body,
+        organisation=job.lab.organisation,
+        kind="question.asked",
+        title=f"New question on {job.title}",
+        body=question.body,
         roles=(Role.LAB_OWNER, Role.PROCUREMENT, Role.REVIEWER),
         dedupe_key=f"question.asked:{question.pk}",
     )
@@ -62,10 +65,10 @@ def question_answer(*, question: Question, user: User, answer: str) -> Question:
     for vendor in Vendor.objects.filter(pk__in=interested).select_related("organisation"):
         if vendor_can_see_job(vendor, job):
             notify_organisation(
-                organisation=vendor.organisation, kind="question.answered",
-                title=f"A question on {job.title} was answered", body=question.answer,
+                organisation=vendor.organisation,
+                kind="question.answered",
+                title=f"A question on {job.title} was answered",
+                body=question.answer,
                 dedupe_key=f"question.answered:{question.pk}",
             )
     return question
-
-
