@@ -42,7 +42,7 @@ class Command(BaseCommand):
             raise CommandError("--interval must be positive.")
         # One run per task per round, even if several schedule entries name the same task.
         schedule = settings.CELERY_BEAT_SCHEDULE.values()
-        names = list(dict.fromkeys(entry["task"] for entry in schedule))
+        names = list(dict.fromkeys(str(entry["task"]) for entry in schedule))
         logger.info("running %s every %ss in-process", ", ".join(names), interval)
         try:
             while True:
