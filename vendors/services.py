@@ -164,6 +164,42 @@ def credential_add(
     )
 
 
+CREDENTIAL_SUBSTANCE_FIELDS = frozenset(
+    {"field", "level", "issuer", "identifier", "issued_on", "expires_on"}
+)
+
+
+@transaction.atomic
+def credential_update(
+    *, credential: Credential, user: User | None, **changes: object
+) -> Credential:
+    """Corrects a credential's details. What was verified is no longer what is recorded,
+    so a verified or rejected credential goes back to pending verification."""
+    unknown = set(changes) - CREDENTIAL_SUBSTANCE_FIELDS
+    if unknown:
+        raise RuleViolation(f"These fields cannot be changed: {', '.join(sorted(unknown))}.")
+    credential = _credential_for_update(credential)
+    if user is not None and not can_manage_roster(user, credential.specialist.vendor):
+        raise NotPermitted("Only the vendor's owner or bid managers may change the roster.")
+    if credential.status == CredentialStatus.EXPIRED:
+        raise InvalidTransition("An expired credential cannot be changed; add the renewed one.")
+    for name, value in changes.items():
+        setattr(credential, name, value)
+    if (
+        credential.issued_on
+        and credential.expires_on
+        and credential.expires_on <= credential.issued_on
+    ):
+        raise RuleViolation("A credential must expire after it is issued.", field="expires_on")
+    if changes:
+        credential.status = CredentialStatus.PENDING
+        credential.verified_by = None
+        credential.verified_at = None
+        credential.rejection_reason = ""
+    credential.save()
+    return credential
+
+
 def _credential_for_update(credential: Credential) -> Credential:
     return Credential.objects.select_for_update().get(pk=credential.pk)
 

@@ -11,6 +11,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.db import models
 from django.http import HttpRequest
+from django.utils.text import slugify
 
 from marketplace.accounts.models import Membership, Organisation, User
 from marketplace.accounts.services import membership_set
@@ -21,6 +22,44 @@ from marketplace.core.admin import (
     adopt,
     refused_as_form_error,
 )
+
+
+def acting_admin(request: HttpRequest) -> User:
+    """The signed-in platform admin; admin views only run for staff who signed in."""
+    assert isinstance(request.user, User)
+    return request.user
+
+
+class NewOrganisationForm(forms.ModelForm):
+    """An add form for a lab or vendor: the organisation (and, unless an existing entity is
+    chosen, its entity in the ownership graph) are created with it."""
+
+    name = forms.CharField(max_length=200)
+    website = forms.URLField(max_length=200, required=False, assume_scheme="https")
+    slug = forms.SlugField(
+        max_length=80, required=False, help_text="Leave empty to derive it from the name."
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["entity"].required = False
+        self.fields["entity"].help_text = (
+            "An entity already in the ownership graph (e.g. imported from a register). "
+            "Leave empty to create one."
+        )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        name = cleaned.get("name") or ""
+        slug = cleaned.get("slug") or slugify(name)
+        if name and not slug:
+            self.add_error("slug", "Give a slug: none can be derived from this name.")
+        elif slug and Organisation.objects.filter(slug=slug).exists():
+            self.add_error(
+                "slug" if cleaned.get("slug") else "name",
+                f"An organisation with the slug {slug!r} already exists.",
+            )
+        return cleaned
 
 
 class EmailUserCreationForm(AdminUserCreationForm):
@@ -41,7 +80,7 @@ class MembershipInlineBase(ServiceTabularInline):
 
     model = Membership
     extra = 0
-    fields = ("organisation", "user", "role", "created_at")
+    fields = ["organisation", "user", "role", "created_at"]
     readonly_fields = ("created_at",)
     autocomplete_fields = ("organisation", "user")
 
@@ -51,19 +90,23 @@ class MembershipInlineBase(ServiceTabularInline):
     def create_via_service(
         self, request: HttpRequest, parent: models.Model, data: dict[str, Any]
     ) -> Membership:
-        fields = {"user": parent, **data} if isinstance(parent, User) else {
-            "organisation": parent, **data
-        }
-        return membership_set(organisation=fields["organisation"], user=fields["user"],
-                              role=fields["role"])
+        fields = (
+            {"user": parent, **data}
+            if isinstance(parent, User)
+            else {"organisation": parent, **data}
+        )
+        return membership_set(
+            organisation=fields["organisation"], user=fields["user"], role=fields["role"]
+        )
 
     def update_via_service(
         self, request: HttpRequest, form: forms.ModelForm, changes: dict[str, Any]
     ) -> Membership:
         membership: Membership = form.instance
         moved = {"user", "organisation"} & set(changes)
-        saved = membership_set(organisation=membership.organisation, user=membership.user,
-                               role=membership.role)
+        saved = membership_set(
+            organisation=membership.organisation, user=membership.user, role=membership.role
+        )
         if moved:
             # The row now names another person or organisation: the old membership ends.
             Membership.objects.filter(pk=membership.pk).exclude(pk=saved.pk).delete()
@@ -71,13 +114,13 @@ class MembershipInlineBase(ServiceTabularInline):
 
 
 class MembershipOfUserInline(MembershipInlineBase):
-    fields = ("organisation", "role", "created_at")
+    fields = ["organisation", "role", "created_at"]
     verbose_name = "membership"
     verbose_name_plural = "memberships in organisations"
 
 
 class MembershipOfOrganisationInline(MembershipInlineBase):
-    fields = ("user", "role", "created_at")
+    fields = ["user", "role", "created_at"]
     verbose_name = "member"
     verbose_name_plural = "members"
 
@@ -114,6 +157,23 @@ class UserAdmin(ServiceModelAdmin, DjangoUserAdmin):
     ordering = ("email",)
     date_hierarchy = "date_joined"
     inlines = (MembershipOfUserInline,)
+
+    def get_inlines(self, request: HttpRequest, obj: User | None) -> Any:
+        # As in Django's own user admin: e-mail and password first, the rest on the next page.
+        return self.inlines if obj is not None else ()
+
+
+class ByOrganisationFilter(admin.RelatedOnlyFieldListFilter):
+    """Filters by a lab or vendor, named by its organisation, in one query."""
+
+    def field_choices(self, field: Any, request: HttpRequest, model_admin: Any) -> Any:
+        in_use = model_admin.get_queryset(request).values_list(f"{self.field_path}__pk", flat=True)
+        related = (
+            field.related_model._default_manager.filter(pk__in=in_use)
+            .select_related("organisation")
+            .order_by("organisation__name")
+        )
+        return [(obj.pk, str(obj)) for obj in related]
 
 
 @admin.register(Organisation)

@@ -12,7 +12,12 @@ def user_create(*, email: str, password: str | None, full_name: str = "", **extr
 
 
 def organisation_create(*, kind: str, name: str, slug: str | None = None) -> Organisation:
-    return Organisation.objects.create(kind=kind, name=name, slug=slug or slugify(name))
+    slug = slug or slugify(name)
+    if not name.strip() or not slug:
+        raise RuleViolation("An organisation needs a name.", field="name")
+    if Organisation.objects.filter(slug=slug).exists():
+        raise RuleViolation(f"The short name {slug!r} is taken.", field="slug")
+    return Organisation.objects.create(kind=kind, name=name.strip(), slug=slug)
 
 
 @transaction.atomic

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from django import forms
 from django.contrib import admin, messages
@@ -34,6 +34,8 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from marketplace.core.errors import DomainError
 from marketplace.core.models import AttestationKind, CredentialField, Domain, QualificationLevel
+
+M = TypeVar("M", bound=models.Model)
 
 # --- Writes through services ------------------------------------------------------------
 
@@ -80,6 +82,7 @@ class ServiceModelAdmin(admin.ModelAdmin):
     """A ModelAdmin whose writes go through services (see the module docstring)."""
 
     add_form: type[forms.ModelForm] | None = None
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def changeform_view(
         self,
@@ -113,11 +116,12 @@ class ServiceModelAdmin(admin.ModelAdmin):
         refusal = _refusal_for(request)
         if refusal is None or refusal.form_prefix is not None:
             return form_class
+        error = refusal.error
 
         class RefusedForm(form_class):  # type: ignore[valid-type, misc]
             def clean(self) -> dict[str, Any] | None:
                 cleaned = super().clean()
-                _attach_refusal(self, refusal.error)
+                _attach_refusal(self, error)
                 return cleaned
 
         return RefusedForm
@@ -226,7 +230,14 @@ class ReadOnlyAdminMixin:
         return False
 
 
-class ReadOnlyTabularInline(ReadOnlyAdminMixin, admin.TabularInline):
+class ReadOnlyInlineMixin(ReadOnlyAdminMixin):
+    """A read-only inline; list its columns in `fields`."""
+
+    def get_readonly_fields(self, request: HttpRequest, obj: models.Model | None = None) -> Any:
+        return getattr(self, "fields", None) or ()
+
+
+class ReadOnlyTabularInline(ReadOnlyInlineMixin, admin.TabularInline):
     extra = 0
     show_change_link = True
 
@@ -254,10 +265,10 @@ class AuditedHistoryAdmin(SimpleHistoryAdmin):
 
 
 def apply_each(
-    model_admin: admin.ModelAdmin,
+    model_admin: admin.ModelAdmin[Any],
     request: HttpRequest,
-    objects: Iterable[models.Model],
-    operation: Callable[[models.Model], object],
+    objects: Iterable[M],
+    operation: Callable[[M], object],
     *,
     done: str,
 ) -> int:
@@ -283,15 +294,15 @@ class ReasonForm(forms.Form):
 
 
 def action_with_reason(
-    model_admin: admin.ModelAdmin,
+    model_admin: admin.ModelAdmin[Any],
     request: HttpRequest,
-    queryset: models.QuerySet[Any],
+    queryset: models.QuerySet[M],
     *,
     action: str,
     title: str,
     intro: str,
     submit_label: str,
-    operation: Callable[[models.Model, str], object],
+    operation: Callable[[M, str], object],
     done: str,
 ) -> TemplateResponse | None:
     """An admin action that first asks for a reason on an intermediate page, then runs
@@ -349,9 +360,9 @@ def pretty_json(value: object) -> SafeString:
 
 
 class VocabularyAdmin(admin.ModelAdmin):
-    list_display = ("name", "code", "is_active")
+    list_display = ["name", "code", "is_active"]
     list_editable = ("is_active",)
-    list_filter = ("is_active",)
+    list_filter = ["is_active"]
     search_fields = ("name", "code")
     prepopulated_fields = {"code": ("name",)}
 
@@ -373,7 +384,7 @@ class CredentialFieldAdmin(VocabularyAdmin):
 
 @admin.register(QualificationLevel)
 class QualificationLevelAdmin(VocabularyAdmin):
-    list_display = ("name", "code", "kind", "ladder", "rank", "is_active")
-    list_filter = ("kind", "ladder", "is_active")
+    list_display = ["name", "code", "kind", "ladder", "rank", "is_active"]
+    list_filter = ["kind", "ladder", "is_active"]
     fields = ("name", "code", "kind", "ladder", "rank", "is_active")
     ordering = ("ladder", "rank")

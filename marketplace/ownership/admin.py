@@ -62,8 +62,13 @@ class PlatformRoleFilter(admin.SimpleListFilter):
     parameter_name = "platform"
 
     def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
-        return [("lab", "Lab"), ("vendor", "Vendor"), ("specialist", "Specialist"),
-                ("competitor", "Named as a competitor"), ("none", "Not on the platform")]
+        return [
+            ("lab", "Lab"),
+            ("vendor", "Vendor"),
+            ("specialist", "Specialist"),
+            ("competitor", "Named as a competitor"),
+            ("none", "Not on the platform"),
+        ]
 
     def queryset(self, request: HttpRequest, queryset: models.QuerySet[Entity]) -> Any:
         value = self.value()
@@ -93,9 +98,18 @@ class StakeInlineBase(ServiceTabularInline):
     # The side of the stake that is not the entity on the page.
     counterpart: str = ""
 
-    def get_fields(self, request: HttpRequest, obj: Entity | None = None) -> list[str]:
-        return [self.counterpart, "interest_type", "share_exact", "share_min", "share_max",
-                "direct_or_indirect", "start_date", "end_date", "provenance"]
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return [
+            self.counterpart,
+            "interest_type",
+            "share_exact",
+            "share_min",
+            "share_max",
+            "direct_or_indirect",
+            "start_date",
+            "end_date",
+            "provenance",
+        ]
 
     def get_autocomplete_fields(self, request: HttpRequest) -> tuple[str, ...]:
         return (self.counterpart,)
@@ -106,7 +120,8 @@ class StakeInlineBase(ServiceTabularInline):
     def create_via_service(
         self, request: HttpRequest, parent: models.Model, data: dict[str, Any]
     ) -> Stake:
-        return stake_create(**{self.fk_name: parent}, **data)
+        assert self.fk_name is not None and isinstance(parent, Entity)
+        return stake_create(**{**data, self.fk_name: parent})
 
     def update_via_service(
         self, request: HttpRequest, form: forms.ModelForm, changes: dict[str, Any]
@@ -128,34 +143,111 @@ class StakesInInline(StakeInlineBase):
     verbose_name_plural = "stakes in this entity (... owns or controls this entity)"
 
 
+class StakeForm(forms.ModelForm):
+    class Meta:
+        model = Stake
+        fields = (
+            "interested_party",
+            "subject",
+            "interest_type",
+            "share_exact",
+            "share_min",
+            "share_max",
+            "direct_or_indirect",
+            "beneficial_ownership_or_control",
+            "start_date",
+            "end_date",
+            "declared_at",
+            "provenance",
+            "source_note",
+            "record_id",
+            "interest_index",
+            "component_record_ids",
+        )
+
+    def clean_component_record_ids(self) -> list[str]:
+        return self.cleaned_data["component_record_ids"] or []
+
+
 @admin.register(Stake)
 class StakeAdmin(ServiceModelAdmin, AuditedHistoryAdmin):
-    list_display = ("interested_party", "share", "interest_type", "subject", "direct_or_indirect",
-                    "provenance", "start_date", "end_date", "held_today")
-    list_filter = (ActiveOnFilter, "interest_type", "direct_or_indirect", "provenance",
-                   "beneficial_ownership_or_control", "is_component")
+    form = StakeForm
+    list_display = (
+        "interested_party",
+        "share",
+        "interest_type",
+        "subject",
+        "direct_or_indirect",
+        "provenance",
+        "start_date",
+        "end_date",
+        "held_today",
+    )
+    list_filter = (
+        ActiveOnFilter,
+        "interest_type",
+        "direct_or_indirect",
+        "provenance",
+        "beneficial_ownership_or_control",
+        "is_component",
+    )
     search_fields = ("interested_party__name", "subject__name", "record_id", "source_note")
     list_select_related = ("interested_party", "subject")
     autocomplete_fields = ("interested_party", "subject")
     actions = ("end_today",)
     fieldsets = (
-        (None, {"fields": ("interested_party", "subject", "interest_type", "direct_or_indirect",
-                           "beneficial_ownership_or_control")}),
-        ("Share", {"fields": ("share_exact", ("share_min", "share_max")),
-                   "description": STAKE_SHARE_HELP}),
+        (
+            None,
+            {
+                "fields": (
+                    "interested_party",
+                    "subject",
+                    "interest_type",
+                    "direct_or_indirect",
+                    "beneficial_ownership_or_control",
+                )
+            },
+        ),
+        (
+            "Share",
+            {
+                "fields": ("share_exact", ("share_min", "share_max")),
+                "description": STAKE_SHARE_HELP,
+            },
+        ),
         ("Dates", {"fields": (("start_date", "end_date"), "declared_at")}),
         ("Provenance", {"fields": ("provenance", "source_note")}),
-        ("BODS record", {"fields": ("record_id", "interest_index", "component_record_ids",
-                                    "is_component", "created_at", "updated_at"),
-                         "classes": ("collapse",)}),
+        (
+            "BODS record",
+            {
+                "fields": (
+                    "record_id",
+                    "interest_index",
+                    "component_record_ids",
+                    "is_component",
+                    "created_at",
+                    "updated_at",
+                ),
+                "classes": ("collapse",),
+            },
+        ),
     )
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Stake | None = None) -> tuple[str, ...]:
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: Stake | None = None
+    ) -> tuple[str, ...]:
         if obj is None:
             return ("is_component", "created_at", "updated_at")
         # `stake_update` changes the terms of a stake, never whose stake in what it is.
-        return ("interested_party", "subject", "record_id", "interest_index", "is_component",
-                "created_at", "updated_at")
+        return (
+            "interested_party",
+            "subject",
+            "record_id",
+            "interest_index",
+            "is_component",
+            "created_at",
+            "updated_at",
+        )
 
     def has_delete_permission(self, request: HttpRequest, obj: Stake | None = None) -> bool:
         return False
@@ -168,7 +260,9 @@ class StakeAdmin(ServiceModelAdmin, AuditedHistoryAdmin):
     def held_today(self, obj: Stake) -> bool:
         return obj.is_active_on(timezone.localdate())
 
-    def save_model(self, request: HttpRequest, obj: Stake, form: forms.ModelForm, change: bool) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: Stake, form: forms.ModelForm, change: bool
+    ) -> None:
         with refused_as_form_error():
             if change:
                 changes = {name: form.cleaned_data[name] for name in form.changed_data}
@@ -182,9 +276,13 @@ class StakeAdmin(ServiceModelAdmin, AuditedHistoryAdmin):
     @admin.action(description="End selected stakes today", permissions=["change"])
     def end_today(self, request: HttpRequest, queryset: models.QuerySet[Stake]) -> None:
         today: date = timezone.localdate()
-        apply_each(self, request, queryset.select_related("interested_party", "subject"),
-                   lambda stake: stake_end(stake=stake, end_date=today),
-                   done=f"Ended {{obj}} as of {today.isoformat()}.")
+        apply_each(
+            self,
+            request,
+            queryset.select_related("interested_party", "subject"),
+            lambda stake: stake_end(stake=stake, end_date=today),
+            done=f"Ended {{obj}} as of {today.isoformat()}.",
+        )
 
 
 # --- Entities -------------------------------------------------------------------------------
@@ -193,7 +291,7 @@ class StakeAdmin(ServiceModelAdmin, AuditedHistoryAdmin):
 class EntityForm(forms.ModelForm):
     class Meta:
         model = Entity
-        fields = "__all__"
+        fields = ("name", "entity_type", "jurisdiction", "identifiers", "record_id", "source")
 
     def clean_entity_type(self) -> str:
         entity_type = self.cleaned_data["entity_type"]
@@ -205,25 +303,46 @@ class EntityForm(forms.ModelForm):
                 )
         return entity_type
 
+    def clean_identifiers(self) -> list[dict[str, str]]:
+        return self.cleaned_data["identifiers"] or []
+
 
 @admin.register(Entity)
 class EntityAdmin(ServiceModelAdmin, AuditedHistoryAdmin):
     form = EntityForm
-    list_display = ("name", "entity_type", "jurisdiction", "on_platform", "is_component", "source",
-                    "updated_at")
-    list_filter = (PlatformRoleFilter, "record_type", "entity_type", "is_component",
-                   "jurisdiction")
+    list_display = (
+        "name",
+        "entity_type",
+        "jurisdiction",
+        "on_platform",
+        "is_component",
+        "source",
+        "updated_at",
+    )
+    list_filter = (PlatformRoleFilter, "record_type", "entity_type", "is_component", "jurisdiction")
     search_fields = ("name", "record_id", "identifiers")
     list_select_related = ("lab__organisation", "vendor__organisation")
     inlines = (StakesInInline, StakesHeldInline)
     fieldsets = (
-        (None, {"fields": ("name", "entity_type", "record_type", "jurisdiction", "identifiers",
-                           "on_platform")}),
-        ("Record", {"fields": ("record_id", "source", "is_component", "created_at",
-                               "updated_at")}),
+        (
+            None,
+            {
+                "fields": (
+                    "name",
+                    "entity_type",
+                    "record_type",
+                    "jurisdiction",
+                    "identifiers",
+                    "on_platform",
+                )
+            },
+        ),
+        ("Record", {"fields": ("record_id", "source", "is_component", "created_at", "updated_at")}),
     )
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Entity | None = None) -> tuple[str, ...]:
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: Entity | None = None
+    ) -> tuple[str, ...]:
         readonly = ("record_type", "is_component", "on_platform", "created_at", "updated_at")
         # The record id is the stable BODS identifier imports match on.
         return readonly if obj is None else (*readonly, "record_id")
@@ -241,12 +360,18 @@ class EntityAdmin(ServiceModelAdmin, AuditedHistoryAdmin):
             return admin_link(profile, f"{accessor.title()}: {profile}")
         return "-"
 
-    def save_model(self, request: HttpRequest, obj: Entity, form: forms.ModelForm, change: bool) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: Entity, form: forms.ModelForm, change: bool
+    ) -> None:
         if not change:
             with refused_as_form_error():
                 saved = entity_create(
-                    name=obj.name, entity_type=obj.entity_type, jurisdiction=obj.jurisdiction,
-                    identifiers=obj.identifiers, record_id=obj.record_id, source=obj.source,
+                    name=obj.name,
+                    entity_type=obj.entity_type,
+                    jurisdiction=obj.jurisdiction,
+                    identifiers=obj.identifiers,
+                    record_id=obj.record_id,
+                    source=obj.source,
                 )
             adopt(obj, saved)
         elif form.has_changed():

@@ -15,6 +15,7 @@ from marketplace.ownership.models import (
     DirectOrIndirect,
     Entity,
     EntityType,
+    InterestType,
     OwnershipDataVersion,
     Provenance,
     RecordType,
@@ -77,6 +78,18 @@ def _validate_share(
         raise RuleViolation("The minimum share is above the maximum.", field="share")
 
 
+def _validate_codes(*, interest_type: str, direct_or_indirect: str, provenance: str) -> None:
+    if interest_type not in InterestType.values:
+        raise RuleViolation(f"Unknown interest type {interest_type!r}.", field="interest_type")
+    if direct_or_indirect not in DirectOrIndirect.values:
+        raise RuleViolation(
+            f"Direct or indirect must be one of {', '.join(DirectOrIndirect.values)}.",
+            field="direct_or_indirect",
+        )
+    if provenance not in Provenance.values:
+        raise RuleViolation(f"Unknown provenance {provenance!r}.", field="provenance")
+
+
 @transaction.atomic
 def stake_create(
     *,
@@ -99,8 +112,9 @@ def stake_create(
 ) -> Stake:
     if interested_party.pk == subject.pk:
         raise RuleViolation("An entity cannot hold a stake in itself.", field="subject")
-    if provenance not in Provenance.values:
-        raise RuleViolation(f"Unknown provenance {provenance!r}.", field="provenance")
+    _validate_codes(
+        interest_type=interest_type, direct_or_indirect=direct_or_indirect, provenance=provenance
+    )
     _validate_share(share_exact, share_min, share_max)
     if start_date and end_date and end_date <= start_date:
         raise RuleViolation("A stake must end after it starts.", field="end_date")
@@ -154,6 +168,13 @@ def stake_update(*, stake: Stake, **changes: object) -> Stake:
     stake = Stake.objects.select_for_update().get(pk=stake.pk)
     for name, value in changes.items():
         setattr(stake, name, value)
+    if stake.component_record_ids is None:
+        stake.component_record_ids = []
+    _validate_codes(
+        interest_type=stake.interest_type,
+        direct_or_indirect=stake.direct_or_indirect,
+        provenance=stake.provenance,
+    )
     _validate_share(stake.share_exact, stake.share_min, stake.share_max)
     if stake.start_date and stake.end_date and stake.end_date <= stake.start_date:
         raise RuleViolation("A stake must end after it starts.", field="end_date")
