@@ -224,6 +224,13 @@ class Job(models.Model):
             models.CheckConstraint(
                 condition=Q(currency__regex=r"^[A-Z]{3}$"), name="job_currency_iso"
             ),
+            models.CheckConstraint(
+                condition=Q(volume_unit__in=[v.value for v in VolumeUnit])
+                & Q(sensitivity__in=[v.value for v in Sensitivity])
+                & Q(bidding__in=[v.value for v in Bidding])
+                & Q(visibility__in=[v.value for v in Visibility]),
+                name="job_codes_valid",
+            ),
         ]
 
     def __str__(self) -> str:

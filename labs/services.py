@@ -4,12 +4,24 @@ close, award, ...) live in marketplace.exchange.services."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 
 from django.db import transaction
 
-from labs.models import Competitor, ConflictPolicy, Job, JobStatus, Lab, SeatRequirement
+from labs.models import (
+    Bidding,
+    Competitor,
+    ConflictPolicy,
+    Job,
+    JobStatus,
+    Lab,
+    SeatRequirement,
+    Sensitivity,
+    Visibility,
+    VolumeUnit,
+)
 from labs.permissions import can_manage_competitors, can_manage_jobs, can_manage_policy
 from marketplace.accounts.models import OrganisationKind, User
 from marketplace.accounts.services import organisation_create
@@ -79,6 +91,8 @@ def conflict_policy_update(
     if review_percent is not None:
         policy.review_percent = review_percent
     if lookback_months is not None:
+        if lookback_months < 0:
+            raise RuleViolation("The lookback cannot be negative.", field="lookback_months")
         policy.lookback_months = lookback_months
     if not (Decimal(0) <= policy.review_percent <= policy.block_percent <= Decimal(100)):
         raise RuleViolation(
@@ -88,12 +102,30 @@ def conflict_policy_update(
     return policy
 
 
+ISO_CURRENCY = re.compile(r"[A-Z]{3}")
+
+
 def _validate_job_terms(job: Job) -> None:
+    job.title = (job.title or "").strip()
+    if not job.title:
+        raise RuleViolation("A job needs a title.", field="title")
+    for name, choices in (
+        ("volume_unit", VolumeUnit),
+        ("sensitivity", Sensitivity),
+        ("bidding", Bidding),
+        ("visibility", Visibility),
+    ):
+        if getattr(job, name) not in choices.values:
+            raise RuleViolation(
+                f"{name.replace('_', ' ').capitalize()} must be one of "
+                f"{', '.join(choices.values)}.",
+                field=name,
+            )
     if job.budget_min < 0 or job.budget_min > job.budget_max:
         raise RuleViolation(
             "The budget minimum must be between 0 and the maximum.", field="budget_min"
         )
-    if len(job.currency) != 3 or not job.currency.isalpha() or not job.currency.isupper():
+    if not ISO_CURRENCY.fullmatch(job.currency or ""):
         raise RuleViolation("The currency must be an ISO 4217 code such as USD.", field="currency")
     if job.question_deadline > job.bid_deadline:
         raise RuleViolation(
@@ -161,8 +193,6 @@ def job_create(
         split_allowed=split_allowed,
         max_share_per_vendor=max_share_per_vendor,
     )
-    if not job.title:
-        raise RuleViolation("A job needs a title.", field="title")
     _validate_job_terms(job)
     job.save()
     if required_attestations:

@@ -41,8 +41,8 @@ from vendors.permissions import can_verify_credentials
 from vendors.services import (
     affiliation_add,
     credential_add,
-    credential_update,
     credential_reject,
+    credential_update,
     credential_verify,
     specialist_create,
     vendor_create,

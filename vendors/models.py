@@ -203,6 +203,10 @@ class Affiliation(models.Model):
                 | Q(start_date__lt=F("end_date")),
                 name="affiliation_start_before_end",
             ),
+            models.CheckConstraint(
+                condition=Q(role__in=[r.value for r in AffiliationRole]),
+                name="affiliation_role_valid",
+            ),
         ]
 
     def __str__(self) -> str:

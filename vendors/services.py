@@ -17,6 +17,7 @@ from marketplace.ownership.models import Entity, EntityType
 from marketplace.ownership.services import entity_create
 from vendors.models import (
     Affiliation,
+    AffiliationRole,
     Attestation,
     AttestationStatus,
     Credential,
@@ -111,9 +112,10 @@ def attestation_expire_due(*, today: date | None = None) -> list[int]:
             .filter(status=AttestationStatus.VALID, expires_on__lte=today)
             .values_list("id", flat=True)
         )
-        Attestation.objects.filter(id__in=ids, status=AttestationStatus.VALID).update(
-            status=AttestationStatus.EXPIRED
-        )
+        for attestation in Attestation.objects.filter(id__in=ids):
+            # Saved one by one so the change history records each expiry.
+            attestation.status = AttestationStatus.EXPIRED
+            attestation.save(update_fields=["status"])
     return ids
 
 
@@ -184,7 +186,9 @@ def credential_update(
     if credential.status == CredentialStatus.EXPIRED:
         raise InvalidTransition("An expired credential cannot be changed; add the renewed one.")
     for name, value in changes.items():
-        setattr(credential, name, value)
+        setattr(credential, name, value.strip() if isinstance(value, str) else value)
+    if user is not None:
+        credential._history_user = user  # type: ignore[attr-defined]
     if (
         credential.issued_on
         and credential.expires_on
@@ -215,6 +219,7 @@ def credential_verify(*, credential: Credential, user: User) -> Credential:
     if credential.expires_on is not None and credential.expires_on <= timezone.localdate():
         raise RuleViolation("This credential has already expired; it cannot be verified.")
     credential.status = CredentialStatus.VERIFIED
+    credential._history_user = user  # type: ignore[attr-defined]
     credential.verified_by = user
     credential.verified_at = timezone.now()
     credential.rejection_reason = ""
@@ -233,6 +238,7 @@ def credential_reject(*, credential: Credential, user: User, reason: str) -> Cre
         status = credential.get_status_display().lower()
         raise InvalidTransition(f"Only a pending credential can be rejected; this one is {status}.")
     credential.status = CredentialStatus.REJECTED
+    credential._history_user = user  # type: ignore[attr-defined]
     credential.rejection_reason = reason.strip()
     credential.verified_by = user
     credential.verified_at = timezone.now()
@@ -268,6 +274,10 @@ def affiliation_add(
 ) -> Affiliation:
     if user is not None and not can_manage_roster(user, specialist.vendor):
         raise NotPermitted("Only the vendor's owner or bid managers may change the roster.")
+    if role not in AffiliationRole.values:
+        raise RuleViolation(
+            f"The role must be one of {', '.join(AffiliationRole.values)}.", field="role"
+        )
     if start_date and end_date and end_date <= start_date:
         raise RuleViolation("An affiliation must end after it starts.", field="end_date")
     return Affiliation.objects.create(

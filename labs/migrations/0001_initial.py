@@ -160,4 +160,8 @@ class Migration(migrations.Migration):
             model_name='seatrequirement',
             constraint=models.CheckConstraint(condition=models.Q(('count__gte', 1)), name='seat_count_positive'),
         ),
+        migrations.AddConstraint(
+            model_name='job',
+            constraint=models.CheckConstraint(condition=models.Q(('volume_unit__in', ['items', 'hours']), ('sensitivity__in', ['standard', 'confidential', 'phi']), ('bidding__in', ['sealed', 'open']), ('visibility__in', ['all_vendors', 'invited'])), name='job_codes_valid'),
+        ),
     ]

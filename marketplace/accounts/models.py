@@ -14,6 +14,10 @@ class EmailUserManager(BaseUserManager["User"]):
 
     use_in_migrations = True
 
+    def get_by_natural_key(self, username: str | None) -> User:
+        # E-mail addresses are unique whatever their case, so sign-in ignores case too.
+        return self.get(email__iexact=username)
+
     def create_user(self, email: str, password: str | None = None, **extra_fields: Any) -> User:
         if not email:
             raise ValueError("A user needs an e-mail address.")

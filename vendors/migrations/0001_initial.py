@@ -180,4 +180,8 @@ class Migration(migrations.Migration):
             model_name='attestation',
             constraint=models.CheckConstraint(condition=models.Q(('status__in', ['valid', 'expired', 'revoked'])), name='attestation_status_valid'),
         ),
+        migrations.AddConstraint(
+            model_name='affiliation',
+            constraint=models.CheckConstraint(condition=models.Q(('role__in', ['employee', 'advisor', 'board_member', 'contractor'])), name='affiliation_role_valid'),
+        ),
     ]

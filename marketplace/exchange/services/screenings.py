@@ -24,6 +24,7 @@ def screening_override(*, screening: Screening, user: User, reason: str) -> Scre
             f"this one is {screening.get_verdict_display() or 'not computed yet'}."
         )
     screening.verdict = Verdict.CLEARED_BY_OVERRIDE
+    screening._history_user = user  # type: ignore[attr-defined]
     screening.override_reason = reason.strip()
     screening.overridden_by = user
     screening.overridden_at = timezone.now()
