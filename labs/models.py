@@ -26,6 +26,12 @@ class Lab(models.Model):
     )
     description = models.TextField(blank=True)
     website = models.URLField(blank=True)
+    screening_inputs_changed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When competitors or the conflict policy last changed; screenings requested "
+        "before this are stale and are redone.",
+    )
 
     class Meta:
         ordering = ["organisation__name"]

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils import timezone
 
 from labs.models import (
     Bidding,
@@ -25,6 +26,7 @@ from labs.models import (
 from labs.permissions import can_manage_competitors, can_manage_jobs, can_manage_policy
 from marketplace.accounts.models import OrganisationKind, User
 from marketplace.accounts.services import organisation_create
+from marketplace.core.async_work import enqueue_on_commit
 from marketplace.core.errors import InvalidTransition, NotPermitted, RuleViolation
 from marketplace.core.models import AttestationKind, CredentialField, Domain, QualificationLevel
 from marketplace.ownership.models import Entity, EntityType
@@ -53,6 +55,16 @@ def lab_create(
     return lab
 
 
+RESCREEN_LAB_TASK = "marketplace.exchange.tasks.rescreen_lab_task"
+
+
+def _screening_inputs_changed(lab: Lab) -> None:
+    """Caller holds a transaction. The lab's vendors are re-screened after commit; the
+    timestamp lets the reconciler redo it if that message is lost."""
+    Lab.objects.filter(pk=lab.pk).update(screening_inputs_changed_at=timezone.now())
+    enqueue_on_commit(RESCREEN_LAB_TASK, lab.pk)
+
+
 @transaction.atomic
 def competitor_add(*, lab: Lab, user: User, entity: Entity, note: str = "") -> Competitor:
     if not can_manage_competitors(user, lab):
@@ -64,6 +76,7 @@ def competitor_add(*, lab: Lab, user: User, entity: Entity, note: str = "") -> C
     )
     if not created:
         raise RuleViolation(f"{entity.name} is already one of your competitors.", field="entity")
+    _screening_inputs_changed(lab)
     return competitor
 
 
@@ -72,6 +85,7 @@ def competitor_remove(*, competitor: Competitor, user: User) -> None:
     if not can_manage_competitors(user, competitor.lab):
         raise NotPermitted("Only the lab's owner or procurement may change its competitors.")
     competitor.delete()
+    _screening_inputs_changed(competitor.lab)
 
 
 @transaction.atomic
@@ -99,6 +113,7 @@ def conflict_policy_update(
             "Thresholds must satisfy 0 <= review <= block <= 100 percent.", field="block_percent"
         )
     policy.save()
+    _screening_inputs_changed(lab)
     return policy
 
 

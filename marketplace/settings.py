@@ -191,6 +191,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "marketplace.exchange.tasks.close_due_bidding_task",
         "schedule": timedelta(seconds=PERIODIC_INTERVAL_SECONDS),
     },
+    "reconcile-screenings": {
+        "task": "marketplace.exchange.tasks.reconcile_screenings_task",
+        "schedule": timedelta(seconds=PERIODIC_INTERVAL_SECONDS),
+    },
     "expire-credentials": {
         "task": "vendors.tasks.expire_credentials_task",
         "schedule": crontab(minute=5),
@@ -232,6 +236,12 @@ SPECTACULAR_SETTINGS = {
 SCREENING_DEFAULT_BLOCK_PERCENT = Decimal(env.str("SCREENING_DEFAULT_BLOCK_PERCENT", default="20"))
 SCREENING_DEFAULT_REVIEW_PERCENT = Decimal(env.str("SCREENING_DEFAULT_REVIEW_PERCENT", default="5"))
 SCREENING_DEFAULT_LOOKBACK_MONTHS = env.int("SCREENING_DEFAULT_LOOKBACK_MONTHS", default=12)
+# The effective-ownership engine: longest chain followed, and the share (percent) below
+# which a path is too small to matter and is pruned.
+OWNERSHIP_MAX_DEPTH = env.int("OWNERSHIP_MAX_DEPTH", default=10)
+OWNERSHIP_MATERIALITY_FLOOR_PERCENT = Decimal(
+    env.str("OWNERSHIP_MATERIALITY_FLOOR_PERCENT", default="0.01")
+)
 
 # --- Security ----------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

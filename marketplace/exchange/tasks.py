@@ -17,6 +17,34 @@ def close_due_bidding_task() -> list[int]:
     return services.close_due_bidding()
 
 
+class ScreeningTask(MarketplaceTask):
+    def on_failure(self, exc, task_id, args, kwargs, einfo):  # type: ignore[no-untyped-def]
+        if args:
+            services.screening_record_failure(screening_id=args[0], error=repr(exc))
+        super().on_failure(exc, task_id, args, kwargs, einfo)
+
+
+@shared_task(base=ScreeningTask)
+def screening_run_task(screening_id: int) -> str | None:
+    screening = services.screening_run(screening_id=screening_id)
+    return screening.verdict if screening else None
+
+
+@shared_task(base=MarketplaceTask)
+def process_ownership_changes_task() -> int:
+    return len(services.process_ownership_changes())
+
+
+@shared_task(base=MarketplaceTask)
+def rescreen_lab_task(lab_id: int) -> int:
+    return len(services.lab_rescreen(lab_id=lab_id))
+
+
+@shared_task(base=MarketplaceTask)
+def reconcile_screenings_task() -> dict[str, int]:
+    return services.reconcile_screenings()
+
+
 @shared_task(base=MarketplaceTask)
 def send_notification_email_task(notification_id: int) -> bool:
     """Sends one notification by e-mail, at most once: the row is claimed first."""

@@ -26,6 +26,7 @@ from marketplace.core.admin import (
 from marketplace.ownership.models import (
     PERSON_TYPES,
     Entity,
+    OwnershipChange,
     OwnershipDataVersion,
     RecordType,
     Stake,
@@ -384,3 +385,13 @@ class EntityAdmin(ServiceModelAdmin, AuditedHistoryAdmin):
 @admin.register(OwnershipDataVersion)
 class OwnershipDataVersionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("__str__", "version", "changed_at")
+
+
+@admin.register(OwnershipChange)
+class OwnershipChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Changes waiting for (or done with) re-screening of the vendors downstream."""
+
+    list_display = ("version", "subject", "stake", "created_at", "processed_at")
+    list_filter = (("processed_at", admin.EmptyFieldListFilter),)
+    search_fields = ("subject__name", "subject__record_id")
+    list_select_related = ("subject", "stake__interested_party", "stake__subject")

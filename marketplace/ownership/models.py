@@ -326,3 +326,24 @@ class OwnershipDataVersion(models.Model):
 
     def __str__(self) -> str:
         return f"ownership data v{self.version}"
+
+
+class OwnershipChange(models.Model):
+    """A change to the ownership graph still to be screened: written in the same
+    transaction as the change, processed (and marked) by the exchange's re-screening
+    task, replayed by its reconciler if that task's message was lost."""
+
+    subject = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="+")
+    stake = models.ForeignKey(
+        Stake, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    version = models.PositiveBigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["processed_at", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"ownership change v{self.version} at {self.subject}"

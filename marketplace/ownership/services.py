@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import F
 
+from marketplace.core.async_work import enqueue_on_commit
 from marketplace.core.errors import InvalidTransition, RuleViolation
 from marketplace.ownership.models import (
     PERSON_TYPES,
@@ -16,6 +17,7 @@ from marketplace.ownership.models import (
     Entity,
     EntityType,
     InterestType,
+    OwnershipChange,
     OwnershipDataVersion,
     Provenance,
     RecordType,
@@ -28,6 +30,16 @@ def ownership_version_bump() -> int:
     OwnershipDataVersion.objects.get_or_create(id=1)
     OwnershipDataVersion.objects.filter(id=1).update(version=F("version") + 1)
     return OwnershipDataVersion.objects.values_list("version", flat=True).get(id=1)
+
+
+RESCREEN_TASK = "marketplace.exchange.tasks.process_ownership_changes_task"
+
+
+def _record_change(stake: Stake) -> None:
+    """Caller holds a transaction. Bumps the version and leaves a row for re-screening."""
+    version = ownership_version_bump()
+    OwnershipChange.objects.create(subject_id=stake.subject_id, stake=stake, version=version)
+    enqueue_on_commit(RESCREEN_TASK)
 
 
 def ownership_version_current() -> int:
@@ -138,7 +150,7 @@ def stake_create(
     if record_id:
         fields["record_id"] = record_id
     stake = Stake.objects.create(**fields)
-    ownership_version_bump()
+    _record_change(stake)
     return stake
 
 
@@ -179,7 +191,7 @@ def stake_update(*, stake: Stake, **changes: object) -> Stake:
     if stake.start_date and stake.end_date and stake.end_date <= stake.start_date:
         raise RuleViolation("A stake must end after it starts.", field="end_date")
     stake.save()
-    ownership_version_bump()
+    _record_change(stake)
     return stake
 
 
@@ -193,5 +205,5 @@ def stake_end(*, stake: Stake, end_date: date) -> Stake:
         raise RuleViolation("A stake must end after it starts.", field="end_date")
     stake.end_date = end_date
     stake.save(update_fields=["end_date", "updated_at"])
-    ownership_version_bump()
+    _record_change(stake)
     return stake

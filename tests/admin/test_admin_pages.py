@@ -68,6 +68,7 @@ REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label_lo
 WITHOUT_ADD_PAGE = {
     "accounts.organisation",
     "ownership.ownershipdataversion",
+    "ownership.ownershipchange",
     "labs.competitor",
     "labs.conflictpolicy",
     "labs.job",

@@ -18,7 +18,16 @@ from marketplace.exchange.services.jobs import (
 )
 from marketplace.exchange.services.notifications import notification_mark_read, notify_organisation
 from marketplace.exchange.services.questions import question_answer, question_ask
-from marketplace.exchange.services.screenings import screening_override
+from marketplace.exchange.services.screenings import (
+    lab_rescreen,
+    process_ownership_changes,
+    reconcile_screenings,
+    screening_override,
+    screening_record_failure,
+    screening_refresh_now,
+    screening_request,
+    screening_run,
+)
 
 __all__ = [
     "award_make",
@@ -34,9 +43,16 @@ __all__ = [
     "job_close_bidding",
     "job_mark_unsuccessful",
     "job_publish",
+    "lab_rescreen",
     "notification_mark_read",
     "notify_organisation",
+    "process_ownership_changes",
     "question_answer",
     "question_ask",
+    "reconcile_screenings",
     "screening_override",
+    "screening_record_failure",
+    "screening_refresh_now",
+    "screening_request",
+    "screening_run",
 ]

@@ -25,21 +25,30 @@ from marketplace.exchange.models import (
 )
 from marketplace.exchange.services.jobs import _notify_bidders
 from marketplace.exchange.services.notifications import notify_organisation
+from marketplace.exchange.services.screenings import screening_refresh_now
 
 AWARDABLE = (BidStatus.SUBMITTED, BidStatus.SHORTLISTED)
 HUNDRED = Decimal(100)
 
 
+def _refresh_screenings(job: Job, bid_ids: list[int]) -> None:
+    """Screens each chosen vendor (and its bid's proposed specialists) afresh, each in a
+    transaction of its own, so the verdicts are kept even when the award is refused and a
+    platform admin can review them."""
+    for bid in Bid.objects.filter(job=job, pk__in=bid_ids).select_related("vendor", "job__lab"):
+        screening_refresh_now(lab=job.lab, vendor=bid.vendor)
+        screening_refresh_now(lab=job.lab, vendor=bid.vendor, bid=bid)
+
+
 def _check_screenings(job: Job, bids: list[Bid]) -> None:
-    """An award to a vendor whose screening against this lab is blocked is refused; an
-    admin override (cleared_by_override) lifts the block."""
-    vendor_ids = [b.vendor_id for b in bids]
+    """Refuses the award where a verdict is blocked; an admin override
+    (cleared_by_override) that still stands lifts the block."""
     blocked = (
         Screening.objects.filter(lab_id=job.lab_id, verdict=Verdict.BLOCKED)
-        .filter(Q(bid__isnull=True, vendor_id__in=vendor_ids) | Q(bid__in=bids))
-        .select_related("vendor__organisation")
+        .filter(Q(bid__isnull=True, vendor__in=[b.vendor_id for b in bids]) | Q(bid__in=bids))
+        .values_list("vendor__organisation__name", flat=True)
     )
-    names = sorted({s.vendor.organisation.name for s in blocked})
+    names = sorted(set(blocked))
     if names:
         raise RuleViolation(
             f"Conflict-of-interest screening blocks an award to {', '.join(names)}; "
@@ -68,7 +77,6 @@ def _validated_shares(job: Job, shares: Mapping[int, Decimal]) -> dict[int, Deci
     return cleaned
 
 
-@transaction.atomic
 def award_make(*, job: Job, user: User, shares: Mapping[int, Decimal], note: str = "") -> Award:
     """Awards the job to one bid, or splits it across several: `shares` maps bid id to the
     percentage of the job's volume. Safe under concurrent attempts: the job row is locked
@@ -76,6 +84,13 @@ def award_make(*, job: Job, user: User, shares: Mapping[int, Decimal], note: str
     if not can_award(user, job.lab):
         raise NotPermitted("Only the lab's owner or procurement may award jobs.")
     cleaned = _validated_shares(job, shares)
+    if job.status == JobStatus.EVALUATION:
+        _refresh_screenings(job, list(cleaned))
+    return _award_locked(job=job, user=user, cleaned=cleaned, note=note)
+
+
+@transaction.atomic
+def _award_locked(*, job: Job, user: User, cleaned: dict[int, Decimal], note: str) -> Award:
     job = Job.objects.select_for_update().select_related("lab__organisation").get(pk=job.pk)
     if job.status != JobStatus.EVALUATION:
         raise InvalidTransition(

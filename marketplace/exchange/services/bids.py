@@ -15,6 +15,7 @@ from marketplace.accounts.models import User
 from marketplace.core.errors import InvalidTransition, NotFound, NotPermitted, RuleViolation
 from marketplace.exchange.models import Bid, BidRevision, BidStatus
 from marketplace.exchange.permissions import can_bid_on, vendor_can_see_job
+from marketplace.exchange.services.screenings import screening_request
 from vendors.models import Specialist, Vendor
 from vendors.permissions import can_bid
 
@@ -186,6 +187,7 @@ def bid_submit(
         )
     bid.proposed_specialists.set(chosen)
     _record_revision(bid, user, chosen)
+    screening_request(lab=job.lab, vendor=vendor, bid=bid)
     return bid
 
 
@@ -230,6 +232,8 @@ def bid_revise(
     bid.save()
     bid.proposed_specialists.set(chosen)
     _record_revision(bid, user, chosen)
+    if specialists is not None:
+        screening_request(lab=bid.job.lab, vendor=bid.vendor, bid=bid)
     return bid
 
 

@@ -1,12 +1,168 @@
+"""Storing and refreshing screenings. A Screening row is the state of its async work:
+`requested_at` / `state` say what is owed, `computed_at` what was done, so a reconciler
+can re-enqueue work whose message was lost."""
+
 from __future__ import annotations
 
-from django.db import transaction
+from collections.abc import Iterable
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from marketplace.accounts.models import User
+from labs.models import JobStatus, Lab
+from marketplace.accounts.models import Role, User
 from marketplace.core.errors import InvalidTransition, NotPermitted, RuleViolation
-from marketplace.exchange.models import Screening, Verdict
+from marketplace.exchange.models import (
+    Bid,
+    BidStatus,
+    Contract,
+    ContractStatus,
+    Invitation,
+    Screening,
+    Verdict,
+)
 from marketplace.exchange.permissions import can_override_screening
+from marketplace.exchange.screening import compute_screening, is_worse
+from marketplace.exchange.services.notifications import notify_organisation
+from marketplace.ownership.engine import OwnershipGraph
+from marketplace.ownership.models import OwnershipChange, Stake
+from vendors.models import Vendor
+
+LIVE_JOB_STATUSES = (JobStatus.OPEN, JobStatus.EVALUATION)
+LIVE_BID_STATUSES = (BidStatus.SUBMITTED, BidStatus.SHORTLISTED, BidStatus.AWARDED)
+# A screening still pending this long after it was requested lost its message.
+STALE_AFTER = timedelta(minutes=2)
+
+
+def _enqueue(screening_ids: Iterable[int]) -> None:
+    from marketplace.exchange.tasks import screening_run_task
+
+    for screening_id in screening_ids:
+        screening_run_task.delay_on_commit(screening_id)
+
+
+def _request(lab_id: int, vendor_id: int, bid_id: int | None, now) -> int:  # type: ignore[no-untyped-def]
+    """Caller holds a transaction. Marks the screening as owed; returns its id."""
+    lookup = (
+        {"bid_id": bid_id}
+        if bid_id
+        else {"lab_id": lab_id, "vendor_id": vendor_id, "bid__isnull": True}
+    )
+    updated = Screening.objects.filter(**lookup).update(state="pending", requested_at=now)
+    if updated:
+        return Screening.objects.filter(**lookup).values_list("pk", flat=True).get()
+    screening, _ = Screening.objects.get_or_create(
+        **(
+            {"bid_id": bid_id}
+            if bid_id
+            else {"lab_id": lab_id, "vendor_id": vendor_id, "bid": None}
+        ),
+        defaults={
+            "lab_id": lab_id,
+            "vendor_id": vendor_id,
+            "requested_at": now,
+            "state": "pending",
+        },
+    )
+    return screening.pk
+
+
+@transaction.atomic
+def screening_request(*, lab: Lab, vendor: Vendor, bid: Bid | None = None) -> list[int]:
+    """Asks for the lab x vendor screening (and the bid's, with a bid) to be computed in
+    the background after commit."""
+    now = timezone.now()
+    ids = [_request(lab.pk, vendor.pk, None, now)]
+    if bid is not None:
+        ids.append(_request(lab.pk, vendor.pk, bid.pk, now))
+    _enqueue(ids)
+    return ids
+
+
+def _store(
+    screening: Screening, *, graph: OwnershipGraph | None = None, as_of: date | None = None
+) -> tuple[str | None, str]:
+    """Caller holds the screening row lock. Computes and stores; returns (old, new)."""
+    result = compute_screening(
+        lab=screening.lab, vendor=screening.vendor, bid=screening.bid, as_of=as_of, graph=graph
+    )
+    old = screening.verdict
+    new = result.verdict
+    if old == Verdict.CLEARED_BY_OVERRIDE and not is_worse(screening.computed_verdict, new):
+        new = Verdict.CLEARED_BY_OVERRIDE  # the override stands while nothing got worse
+    elif old == Verdict.CLEARED_BY_OVERRIDE:
+        screening.override_reason = ""
+        screening.overridden_by = None
+        screening.overridden_at = None
+    screening.verdict = new
+    screening.computed_verdict = result.verdict
+    screening.evidence = result.evidence
+    screening.policy = result.policy
+    screening.as_of = result.as_of
+    screening.ownership_version = result.ownership_version
+    screening.state = "done"
+    screening.computed_at = timezone.now()
+    screening.attempts += 1
+    screening.last_error = ""
+    screening.save()
+    return old, new
+
+
+def _notify_if_worse(screening: Screening, old: str | None, new: str) -> None:
+    if not is_worse(old, new):
+        return
+    vendor_name = screening.vendor.organisation.name
+    target = f"bid on {screening.bid.job.title}" if screening.bid_id else vendor_name
+    notify_organisation(
+        organisation=screening.lab.organisation,
+        kind="screening.changed",
+        title=f"Screening of {target}: now {Verdict(new).label.lower()}",
+        body="\n".join(screening.evidence.get("reasons", [])),
+        roles=(Role.LAB_OWNER, Role.PROCUREMENT, Role.REVIEWER),
+        dedupe_key=f"screening.changed:{screening.pk}:{screening.ownership_version}:{new}",
+    )
+
+
+def screening_run(*, screening_id: int, graph: OwnershipGraph | None = None) -> Screening | None:
+    """Computes one owed screening and stores it. Idempotent: the same inputs give the
+    same stored result, and the lab hears of a worse verdict once."""
+    with transaction.atomic():
+        screening = (
+            Screening.objects.select_for_update()
+            .select_related(
+                "lab__organisation", "vendor__organisation", "vendor__entity", "bid__job"
+            )
+            .filter(pk=screening_id)
+            .first()
+        )
+        if screening is None:
+            return None
+        old, new = _store(screening, graph=graph)
+        _notify_if_worse(screening, old, new)
+    return screening
+
+
+def screening_record_failure(*, screening_id: int, error: str) -> None:
+    Screening.objects.filter(pk=screening_id).update(state="failed", last_error=error[:2000])
+
+
+@transaction.atomic
+def screening_refresh_now(*, lab: Lab, vendor: Vendor, bid: Bid | None = None) -> Screening:
+    """Computes the screening in the caller's transaction: used before an award, which
+    must not rest on a stale verdict."""
+    now = timezone.now()
+    screening_id = _request(lab.pk, vendor.pk, bid.pk if bid else None, now)
+    screening = (
+        Screening.objects.select_for_update()
+        .select_related("lab__organisation", "vendor__organisation", "vendor__entity", "bid__job")
+        .get(pk=screening_id)
+    )
+    old, new = _store(screening)
+    _notify_if_worse(screening, old, new)
+    return screening
 
 
 @transaction.atomic
@@ -30,3 +186,145 @@ def screening_override(*, screening: Screening, user: User, reason: str) -> Scre
     screening.overridden_at = timezone.now()
     screening.save(update_fields=["verdict", "override_reason", "overridden_by", "overridden_at"])
     return screening
+
+
+# --- who must be re-screened ---------------------------------------------------------------
+
+
+def _downstream_entity_ids(entity_ids: list[int]) -> set[int]:
+    """Every entity reachable downwards from `entity_ids` through stakes of any date
+    (an ended stake changes the verdicts below it too), within the depth bound."""
+    if not entity_ids:
+        return set()
+    seed_rows = " UNION ALL ".join(["SELECT %s, 0"] * len(entity_ids))
+    sql = f"""
+        WITH RECURSIVE down(id, depth) AS (
+            {seed_rows}
+            UNION
+            SELECT s.subject_id, down.depth + 1
+            FROM {Stake._meta.db_table} s JOIN down ON s.interested_party_id = down.id
+            WHERE down.depth < %s
+        )
+        SELECT DISTINCT id FROM down
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*entity_ids, settings.OWNERSHIP_MAX_DEPTH])
+        return {row[0] for row in cursor.fetchall()}
+
+
+def _involvements(
+    vendor_ids: Iterable[int],
+) -> tuple[set[tuple[int, int]], list[tuple[int, int, int]]]:
+    """(lab, vendor) pairs with an open job, open bid or active contract between them, or
+    a screening on record; and the live bids (lab, vendor, bid) among them."""
+    vendor_ids = list(vendor_ids)
+    pairs: set[tuple[int, int]] = set()
+    pairs |= set(
+        Screening.objects.filter(vendor_id__in=vendor_ids, bid__isnull=True).values_list(
+            "lab_id", "vendor_id"
+        )
+    )
+    pairs |= set(
+        Invitation.objects.filter(
+            vendor_id__in=vendor_ids, job__status__in=LIVE_JOB_STATUSES
+        ).values_list("job__lab_id", "vendor_id")
+    )
+    pairs |= set(
+        Contract.objects.filter(vendor_id__in=vendor_ids, status=ContractStatus.ACTIVE).values_list(
+            "lab_id", "vendor_id"
+        )
+    )
+    bids = list(
+        Bid.objects.filter(
+            vendor_id__in=vendor_ids,
+            job__status__in=LIVE_JOB_STATUSES,
+            status__in=LIVE_BID_STATUSES,
+        ).values_list("job__lab_id", "vendor_id", "pk")
+    )
+    pairs |= {(lab_id, vendor_id) for lab_id, vendor_id, _ in bids}
+    return pairs, bids
+
+
+def _request_many(pairs: set[tuple[int, int]], bids: list[tuple[int, int, int]]) -> list[int]:
+    """Caller holds a transaction."""
+    now = timezone.now()
+    ids = [_request(lab_id, vendor_id, None, now) for lab_id, vendor_id in sorted(pairs)]
+    ids += [_request(lab_id, vendor_id, bid_id, now) for lab_id, vendor_id, bid_id in bids]
+    _enqueue(ids)
+    return ids
+
+
+def process_ownership_changes(*, limit: int = 500) -> list[int]:
+    """Re-screens every vendor downstream of each unprocessed ownership change, for every
+    lab involved with it. Idempotent: changes are claimed under a row lock and marked."""
+    requested: list[int] = []
+    with transaction.atomic():
+        changes = list(
+            OwnershipChange.objects.select_for_update(skip_locked=True)
+            .filter(processed_at__isnull=True)
+            .order_by("id")[:limit]
+        )
+        if not changes:
+            return requested
+        downstream = _downstream_entity_ids(sorted({c.subject_id for c in changes}))
+        vendor_ids = list(
+            Vendor.objects.filter(entity_id__in=downstream).values_list("pk", flat=True)
+        )
+        pairs, bids = _involvements(vendor_ids)
+        requested = _request_many(pairs, bids)
+        OwnershipChange.objects.filter(pk__in=[c.pk for c in changes]).update(
+            processed_at=timezone.now()
+        )
+    return requested
+
+
+@transaction.atomic
+def lab_rescreen(*, lab_id: int) -> list[int]:
+    """After a lab changed its competitors or policy: every vendor it deals with again."""
+    lab = Lab.objects.select_for_update().filter(pk=lab_id).first()
+    if lab is None:
+        return []
+    vendor_ids = set(Screening.objects.filter(lab=lab).values_list("vendor_id", flat=True))
+    vendor_ids |= set(
+        Bid.objects.filter(job__lab=lab, job__status__in=LIVE_JOB_STATUSES).values_list(
+            "vendor_id", flat=True
+        )
+    )
+    vendor_ids |= set(
+        Invitation.objects.filter(job__lab=lab, job__status__in=LIVE_JOB_STATUSES).values_list(
+            "vendor_id", flat=True
+        )
+    )
+    vendor_ids |= set(
+        Contract.objects.filter(lab=lab, status=ContractStatus.ACTIVE).values_list(
+            "vendor_id", flat=True
+        )
+    )
+    pairs, bids = _involvements(vendor_ids)
+    pairs = {p for p in pairs if p[0] == lab.pk}
+    bids = [b for b in bids if b[0] == lab.pk]
+    return _request_many(pairs, bids)
+
+
+def reconcile_screenings(*, now=None) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    """Replays what a lost message left undone: ownership changes not processed, labs
+    whose inputs changed after their screenings were requested, and screenings still
+    pending (or failed) well after they were requested."""
+    now = now or timezone.now()
+    changes = process_ownership_changes()
+    labs = 0
+    for lab_id, changed_at in Lab.objects.filter(
+        screening_inputs_changed_at__lt=now - STALE_AFTER
+    ).values_list("pk", "screening_inputs_changed_at"):
+        if Screening.objects.filter(lab_id=lab_id, requested_at__lt=changed_at).exists():
+            lab_rescreen(lab_id=lab_id)
+            labs += 1
+    stale = list(
+        Screening.objects.filter(
+            Q(state="pending") | Q(state="running") | Q(state="failed"),
+            requested_at__lt=now - STALE_AFTER,
+        ).values_list("pk", flat=True)[:5000]
+    )
+    with transaction.atomic():
+        _enqueue(stale)
+    return {"ownership_changes": len(changes), "labs": labs, "screenings": len(stale)}
