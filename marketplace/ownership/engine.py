@@ -27,8 +27,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import connection
@@ -109,6 +110,7 @@ class OwnershipGraph:
         self.parents: dict[int, list[Edge]] = defaultdict(list)
         self.children: dict[int, list[Edge]] = defaultdict(list)
         self.indirect_subjects: dict[int, set[int]] = defaultdict(set)
+        self.indirect_parties: dict[int, set[int]] = defaultdict(set)
         edges: dict[tuple[int, int, bool], Edge] = {}
         per_type: dict[tuple[int, int, bool, str], Interval] = {}
         for fact in facts:
@@ -138,6 +140,7 @@ class OwnershipGraph:
             self.children[edge.party].append(edge)
             if edge.indirect:
                 self.indirect_subjects[edge.party].add(edge.subject)
+                self.indirect_parties[edge.subject].add(edge.party)
 
     # --- loading ----------------------------------------------------------------------
 
@@ -145,42 +148,81 @@ class OwnershipGraph:
     def load(
         cls, *, as_of: date, upstream_of: Iterable[int] | None = None, max_depth: int | None = None
     ) -> OwnershipGraph:
-        """The whole graph, or only what lies upstream of `upstream_of` (a recursive query
-        in the database, on SQLite and PostgreSQL alike)."""
+        """The whole graph, or only what lies upstream of `upstream_of` (one recursive
+        query in the database, on SQLite and PostgreSQL alike). Names are fetched only for
+        the entities a caller asks about (see ensure_names)."""
         max_depth = max_depth if max_depth is not None else settings.OWNERSHIP_MAX_DEPTH
-        stakes = Stake.objects.active_on(as_of)
-        if upstream_of is not None:
+        stake_table = Stake._meta.db_table
+        columns = ", ".join(f"s.{c}" for c in STAKE_COLUMNS)
+        active = (
+            "(s.start_date IS NULL OR s.start_date <= %s)"
+            " AND (s.end_date IS NULL OR s.end_date > %s)"
+        )
+        if upstream_of is None:
+            sql = f"SELECT {columns} FROM {stake_table} s WHERE {active}"
+            params: list[Any] = [as_of, as_of]
+        else:
             seeds = sorted(set(upstream_of))
             if not seeds:
                 return cls([], {}, as_of)
-            ids = _upstream_ids(seeds, as_of, max_depth)
-            stakes = stakes.filter(subject_id__in=ids, interested_party_id__in=ids)
-        rows = stakes.values_list(
-            "pk",
-            "record_id",
-            "interested_party_id",
-            "subject_id",
-            "interest_type",
-            "share_exact",
-            "share_min",
-            "share_max",
-            "direct_or_indirect",
-            "provenance",
-            "start_date",
-            "end_date",
-        )
-        facts = [_fact(*row) for row in rows.iterator(chunk_size=20000)]
-        entity_ids = {f.party for f in facts} | {f.subject for f in facts}
-        if upstream_of is not None:
-            entity_ids |= set(upstream_of)
-        names = {pk: (name, record_id) for pk, name, record_id in _chunked_values(entity_ids)}
-        return cls(facts, names, as_of)
+            seed_rows = " UNION ALL ".join(["SELECT CAST(%s AS BIGINT), 0"] * len(seeds))
+            sql = f"""
+                WITH RECURSIVE up(id, depth) AS (
+                    {seed_rows}
+                    UNION
+                    SELECT s.interested_party_id, up.depth + 1
+                    FROM {stake_table} s JOIN up ON s.subject_id = up.id
+                    WHERE up.depth < %s AND {active}
+                ),
+                nodes AS (SELECT DISTINCT id FROM up)
+                SELECT {columns} FROM {stake_table} s
+                WHERE s.subject_id IN (SELECT id FROM nodes)
+                  AND s.interested_party_id IN (SELECT id FROM nodes)
+                  AND {active}
+            """
+            params = [*seeds, max_depth, as_of, as_of, as_of, as_of]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            facts = [_fact(*row) for row in cursor.fetchall()]
+        return cls(facts, {}, as_of)
+
+    def ensure_names(self, entity_ids: Iterable[int]) -> None:
+        missing = {i for i in entity_ids if i not in self.names}
+        if missing:
+            self.names.update(
+                {pk: (name, record_id) for pk, name, record_id in _chunked_values(missing)}
+            )
 
     def name(self, entity_id: int) -> str:
+        self.ensure_names((entity_id,))
         return self.names.get(entity_id, (f"entity {entity_id}", ""))[0]
 
     def record_id(self, entity_id: int) -> str:
+        self.ensure_names((entity_id,))
         return self.names.get(entity_id, ("", f"entity-{entity_id}"))[1]
+
+    def knows(self, entity_id: int) -> bool:
+        return entity_id in self.parents or entity_id in self.children
+
+
+STAKE_COLUMNS = (
+    "id",
+    "record_id",
+    "interested_party_id",
+    "subject_id",
+    "interest_type",
+    "share_exact",
+    "share_min",
+    "share_max",
+    "direct_or_indirect",
+    "provenance",
+    "start_date",
+    "end_date",
+)
+
+
+def _as_date(value: date | str | None) -> date | None:
+    return date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def _fact(
@@ -189,14 +231,15 @@ def _fact(
     party: int,
     subject: int,
     interest_type: str,
-    exact: Decimal | None,
-    low: Decimal | None,
-    high: Decimal | None,
+    exact: Decimal | float | None,
+    low: Decimal | float | None,
+    high: Decimal | float | None,
     direct_or_indirect: str,
     provenance: str,
-    start_date: date | None,
-    end_date: date | None,
+    start_date: date | str | None,
+    end_date: date | str | None,
 ) -> StakeFact:
+    start_date, end_date = _as_date(start_date), _as_date(end_date)
     if exact is not None:
         lo = hi = float(exact) / 100
     else:
@@ -223,26 +266,6 @@ def _chunked_values(ids: set[int]) -> Iterator[tuple[int, str, str]]:
         yield from Entity.objects.filter(pk__in=ordered[start : start + 5000]).values_list(
             "pk", "name", "record_id"
         )
-
-
-def _upstream_ids(seeds: list[int], as_of: date, max_depth: int) -> list[int]:
-    stake_table = Stake._meta.db_table
-    seed_rows = " UNION ALL ".join(["SELECT %s, 0"] * len(seeds))
-    sql = f"""
-        WITH RECURSIVE up(id, depth) AS (
-            {seed_rows}
-            UNION
-            SELECT s.interested_party_id, up.depth + 1
-            FROM {stake_table} s JOIN up ON s.subject_id = up.id
-            WHERE up.depth < %s
-              AND (s.start_date IS NULL OR s.start_date <= %s)
-              AND (s.end_date IS NULL OR s.end_date > %s)
-        )
-        SELECT DISTINCT id FROM up
-    """
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*seeds, max_depth, as_of, as_of])
-        return [row[0] for row in cursor.fetchall()]
 
 
 # --- effective stakes ---------------------------------------------------------------------
@@ -286,9 +309,10 @@ def effective_interests(
     max_depth: int | None = None,
     floor: float | None = None,
     keep_paths: int = 5,
+    parties: set[int] | None = None,
 ) -> dict[int, Exposure]:
-    """Every party with a path to `subject`, with its effective economic and voting
-    interest as intervals and its strongest paths."""
+    """Every party with a path to `subject` (or only those in `parties`), with its
+    effective economic and voting interest as intervals and its strongest paths."""
     max_depth = max_depth if max_depth is not None else settings.OWNERSHIP_MAX_DEPTH
     if floor is None:
         floor = float(settings.OWNERSHIP_MATERIALITY_FLOOR_PERCENT) / 100
@@ -311,10 +335,11 @@ def effective_interests(
             if e[1] < floor and v[1] < floor:
                 continue  # immaterial, or a role without shares (see influence_links)
             trail.append(edge)
-            exposure = exposures.get(party)
-            if exposure is None:
-                exposure = exposures[party] = Exposure(party=party)
-            exposure.add(PathShare(tuple(reversed(trail)), e, v), keep_paths)
+            if parties is None or party in parties:
+                exposure = exposures.get(party)
+                if exposure is None:
+                    exposure = exposures[party] = Exposure(party=party)
+                exposure.add(PathShare(tuple(reversed(trail)), e, v), keep_paths)
             if depth + 1 < max_depth and (e[1] >= floor or v[1] >= floor):
                 on_path[party] = depth + 1
                 walk(party, depth + 1, e, v)
@@ -325,6 +350,57 @@ def effective_interests(
     for exposure in exposures.values():
         exposure._trim(keep_paths)
     return exposures
+
+
+def effective_holdings(
+    graph: OwnershipGraph,
+    party: int,
+    *,
+    subjects: set[int] | None = None,
+    max_depth: int | None = None,
+    floor: float | None = None,
+    keep_paths: int = 5,
+) -> dict[int, Exposure]:
+    """The same sums walked the other way: everything `party` holds an effective interest
+    in (or only `subjects`), keyed by subject. One walk down from a competitor answers for
+    every vendor at once, which is what screening many vendors for one lab needs."""
+    max_depth = max_depth if max_depth is not None else settings.OWNERSHIP_MAX_DEPTH
+    if floor is None:
+        floor = float(settings.OWNERSHIP_MATERIALITY_FLOOR_PERCENT) / 100
+    holdings: dict[int, Exposure] = {}
+    children = graph.children
+    indirect_parties = graph.indirect_parties
+    on_path: dict[int, int] = {party: 0}
+    trail: list[Edge] = []
+
+    def walk(node: int, depth: int, eco: Interval, vote: Interval) -> None:
+        for edge in children.get(node, ()):
+            subject = edge.subject
+            if subject in on_path:
+                continue
+            declared = indirect_parties.get(subject)
+            if declared and depth > 0 and any(on_path.get(x, depth) < depth for x in declared):
+                continue  # a declared indirect interest higher up already covers this path
+            e = (eco[0] * edge.economic[0], eco[1] * edge.economic[1])
+            v = (vote[0] * edge.voting[0], vote[1] * edge.voting[1])
+            if e[1] < floor and v[1] < floor:
+                continue
+            trail.append(edge)
+            if subjects is None or subject in subjects:
+                holding = holdings.get(subject)
+                if holding is None:
+                    holding = holdings[subject] = Exposure(party=party)
+                holding.add(PathShare(tuple(trail), e, v), keep_paths)
+            if depth + 1 < max_depth:
+                on_path[subject] = depth + 1
+                walk(subject, depth + 1, e, v)
+                del on_path[subject]
+            trail.pop()
+
+    walk(party, 0, (1.0, 1.0), (1.0, 1.0))
+    for holding in holdings.values():
+        holding._trim(keep_paths)
+    return holdings
 
 
 # --- control and influence ----------------------------------------------------------------
@@ -400,28 +476,20 @@ def influence_links(
     return links
 
 
-def former_officials_of(subject: int, *, as_of: date, lookback_days: int) -> list[StakeFact]:
-    """Senior managing official stakes in `subject` that ended within the lookback window."""
-    from datetime import timedelta
-
+def former_officials_of(
+    subjects: Iterable[int], *, as_of: date, lookback_days: int
+) -> dict[int, list[StakeFact]]:
+    """Senior managing official stakes in each of `subjects` that ended within the
+    lookback window, by subject."""
     rows = Stake.objects.filter(
-        subject_id=subject,
+        subject_id__in=list(subjects),
         interest_type=InterestType.SENIOR_MANAGING_OFFICIAL,
         end_date__isnull=False,
         end_date__lte=as_of,
         end_date__gt=as_of - timedelta(days=lookback_days),
-    ).values_list(
-        "pk",
-        "record_id",
-        "interested_party_id",
-        "subject_id",
-        "interest_type",
-        "share_exact",
-        "share_min",
-        "share_max",
-        "direct_or_indirect",
-        "provenance",
-        "start_date",
-        "end_date",
-    )
-    return [_fact(*row) for row in rows]
+    ).values_list(*STAKE_COLUMNS)
+    found: dict[int, list[StakeFact]] = defaultdict(list)
+    for row in rows:
+        fact = _fact(*row)
+        found[fact.subject].append(fact)
+    return found

@@ -207,3 +207,38 @@ def stake_end(*, stake: Stake, end_date: date) -> Stake:
     stake.save(update_fields=["end_date", "updated_at"])
     _record_change(stake)
     return stake
+
+
+ENTITY_EDITABLE_FIELDS = frozenset(
+    {"name", "entity_type", "jurisdiction", "identifiers", "is_component", "source"}
+)
+
+
+@transaction.atomic
+def entity_update(*, entity: Entity, **changes: object) -> Entity:
+    """Changes an entity's details; the record type follows the entity type. A call that
+    changes nothing writes nothing and leaves the version alone."""
+    unknown = set(changes) - ENTITY_EDITABLE_FIELDS
+    if unknown:
+        raise RuleViolation(f"These entity fields cannot be changed: {', '.join(sorted(unknown))}.")
+    if "name" in changes:
+        name = str(changes["name"] or "").strip()
+        if not name:
+            raise RuleViolation("An entity needs a name.", field="name")
+        changes["name"] = name
+    if "entity_type" in changes and changes["entity_type"] not in EntityType.values:
+        raise RuleViolation(f"Unknown entity type {changes['entity_type']!r}.", field="entity_type")
+    if "identifiers" in changes and changes["identifiers"] is None:
+        changes["identifiers"] = []
+    entity = Entity.objects.select_for_update().get(pk=entity.pk)
+    changed = {name: value for name, value in changes.items() if getattr(entity, name) != value}
+    if not changed:
+        return entity
+    for name, value in changed.items():
+        setattr(entity, name, value)
+    entity.record_type = (
+        RecordType.PERSON if entity.entity_type in PERSON_TYPES else RecordType.ENTITY
+    )
+    entity.save()
+    ownership_version_bump()
+    return entity

@@ -131,7 +131,7 @@ def screening_run(*, screening_id: int, graph: OwnershipGraph | None = None) -> 
     same stored result, and the lab hears of a worse verdict once."""
     with transaction.atomic():
         screening = (
-            Screening.objects.select_for_update()
+            Screening.objects.select_for_update(of=("self",))
             .select_related(
                 "lab__organisation", "vendor__organisation", "vendor__entity", "bid__job"
             )
@@ -156,7 +156,7 @@ def screening_refresh_now(*, lab: Lab, vendor: Vendor, bid: Bid | None = None) -
     now = timezone.now()
     screening_id = _request(lab.pk, vendor.pk, bid.pk if bid else None, now)
     screening = (
-        Screening.objects.select_for_update()
+        Screening.objects.select_for_update(of=("self",))
         .select_related("lab__organisation", "vendor__organisation", "vendor__entity", "bid__job")
         .get(pk=screening_id)
     )
@@ -196,7 +196,7 @@ def _downstream_entity_ids(entity_ids: list[int]) -> set[int]:
     (an ended stake changes the verdicts below it too), within the depth bound."""
     if not entity_ids:
         return set()
-    seed_rows = " UNION ALL ".join(["SELECT %s, 0"] * len(entity_ids))
+    seed_rows = " UNION ALL ".join(["SELECT CAST(%s AS BIGINT), 0"] * len(entity_ids))
     sql = f"""
         WITH RECURSIVE down(id, depth) AS (
             {seed_rows}
