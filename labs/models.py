@@ -103,6 +103,9 @@ class ConflictPolicy(models.Model):
                 & Q(block_percent__lte=100),
                 name="policy_thresholds_ordered",
             ),
+            models.CheckConstraint(
+                condition=Q(lookback_months__lte=120), name="policy_lookback_at_most_ten_years"
+            ),
         ]
 
     def __str__(self) -> str:

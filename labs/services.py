@@ -55,6 +55,7 @@ def lab_create(
     return lab
 
 
+MAX_LOOKBACK_MONTHS = 120
 RESCREEN_LAB_TASK = "marketplace.exchange.tasks.rescreen_lab_task"
 
 
@@ -105,8 +106,11 @@ def conflict_policy_update(
     if review_percent is not None:
         policy.review_percent = review_percent
     if lookback_months is not None:
-        if lookback_months < 0:
-            raise RuleViolation("The lookback cannot be negative.", field="lookback_months")
+        if not 0 <= lookback_months <= MAX_LOOKBACK_MONTHS:
+            raise RuleViolation(
+                f"The lookback must be between 0 and {MAX_LOOKBACK_MONTHS} months.",
+                field="lookback_months",
+            )
         policy.lookback_months = lookback_months
     if not (Decimal(0) <= policy.review_percent <= policy.block_percent <= Decimal(100)):
         raise RuleViolation(

@@ -15,4 +15,8 @@ class Migration(migrations.Migration):
             name='screening_inputs_changed_at',
             field=models.DateTimeField(blank=True, help_text='When competitors or the conflict policy last changed; screenings requested before this are stale and are redone.', null=True),
         ),
+        migrations.AddConstraint(
+            model_name='conflictpolicy',
+            constraint=models.CheckConstraint(condition=models.Q(('lookback_months__lte', 120)), name='policy_lookback_at_most_ten_years'),
+        ),
     ]

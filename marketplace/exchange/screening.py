@@ -231,20 +231,32 @@ def compute_screening(
     entries: list[dict[str, Any]] = []
     all_reasons: list[str] = []
     flat_paths: list[list[dict[str, Any]]] = []
+    # Who could tie a competitor to this vendor other than by shares: role holders at the
+    # vendor, where its former officials are now, and the proposed specialists' employers.
+    ties = {e.party for e in graph.parents.get(subject, ()) if e.influence}
+    ties |= {e.subject for f in former for e in graph.children.get(f.party, ())}
+    ties |= {a.organisation_id for a in affiliations}
     for competitor in competitors:
         c = competitor.entity_id
-        name = competitor.entity.name
-        reasons: list[str] = []
-        c_verdict = Verdict.CLEAR
         exposure = exposures.get(c)
-        economic = exposure.economic if exposure else (0.0, 0.0)
-        voting = exposure.voting if exposure else (0.0, 0.0)
         if controlled is not None:
             controls_set = controlled.get(c, {c})
         elif graph.knows(c) or c == subject:
             controls_set = controlled_by(graph, c)
         else:
             controls_set = {c}
+        if (
+            exposure is None
+            and c != subject
+            and subject not in controls_set
+            and not (ties & controls_set)
+        ):
+            continue  # nothing connects this competitor to the vendor
+        name = competitor.entity.name
+        reasons: list[str] = []
+        c_verdict = Verdict.CLEAR
+        economic = exposure.economic if exposure else (0.0, 0.0)
+        voting = exposure.voting if exposure else (0.0, 0.0)
         controls = subject in controls_set and c != subject
         paths = [_hop_json(graph, p) for p in exposure.paths] if exposure else []
 
@@ -360,17 +372,31 @@ def is_worse(old: str | None, new: str) -> bool:
 
 
 def screen_vendors(
-    *, lab: Lab, vendors: list[Vendor], graph: OwnershipGraph, as_of: date | None = None
+    *,
+    lab: Lab,
+    vendors: list[Vendor],
+    graph: OwnershipGraph | None = None,
+    as_of: date | None = None,
 ) -> dict[int, ComputedScreening]:
-    """Screens many vendors for one lab on one preloaded graph: one walk down from each
-    competitor answers for every vendor, instead of one walk up from each vendor."""
+    """Screens many vendors for one lab: one walk down from each competitor answers for
+    every vendor, instead of one walk up from each vendor. Without a preloaded graph,
+    only what lies below the competitors (and what the vendors' former officials hold
+    now) is loaded: nothing else can tie a competitor to a vendor."""
     context = ScreeningContext.for_lab(lab, as_of=as_of, vendors=vendors)
     competitor_ids = [c.entity_id for c in context.competitors]
     vendor_entities = {v.entity_id for v in vendors}
+    if graph is None:
+        holders = {f.party for facts in context.former_officials.values() for f in facts}
+        graph = OwnershipGraph.load(
+            as_of=context.as_of, downstream_of=competitor_ids, holdings_of=holders
+        )
     holdings = {c: effective_holdings(graph, c, subjects=vendor_entities) for c in competitor_ids}
     controlled = {c: controlled_by(graph, c) for c in competitor_ids}
     graph.ensure_names(
-        _named_in((e for held in holdings.values() for e in held.values()), set(competitor_ids))
+        _named_in(
+            (e for held in holdings.values() for e in held.values()),
+            set(competitor_ids) | vendor_entities,
+        )
     )
     results = {}
     for vendor in vendors:

@@ -25,7 +25,12 @@ class BidsSealed(DomainError):
 
 
 def bids_are_visible_to_lab(job: Job) -> bool:
-    return not job.is_sealed or job.status in UNSEALED_JOB_STATUSES
+    # A job cancelled during evaluation keeps its bids readable: they were unsealed then.
+    return (
+        not job.is_sealed
+        or job.status in UNSEALED_JOB_STATUSES
+        or (job.status == JobStatus.CANCELLED and job.evaluation_started_at is not None)
+    )
 
 
 def _bids_for_lab() -> QuerySet[Bid]:

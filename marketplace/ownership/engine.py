@@ -57,7 +57,7 @@ Interval = tuple[float, float]
 ZERO: Interval = (0.0, 0.0)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class StakeFact:
     """One active stake, as the engine needs it."""
 
@@ -109,8 +109,10 @@ class OwnershipGraph:
         self.names = names
         self.parents: dict[int, list[Edge]] = defaultdict(list)
         self.children: dict[int, list[Edge]] = defaultdict(list)
-        self.indirect_subjects: dict[int, set[int]] = defaultdict(set)
-        self.indirect_parties: dict[int, set[int]] = defaultdict(set)
+        # Declared indirect interests, with which dimensions (economic, voting) they cover:
+        # party -> {subject: covers} and subject -> {party: covers}.
+        self.indirect_subjects: dict[int, dict[int, tuple[bool, bool]]] = defaultdict(dict)
+        self.indirect_parties: dict[int, dict[int, tuple[bool, bool]]] = defaultdict(dict)
         edges: dict[tuple[int, int, bool], Edge] = {}
         per_type: dict[tuple[int, int, bool, str], Interval] = {}
         for fact in facts:
@@ -138,19 +140,32 @@ class OwnershipGraph:
         for edge in edges.values():
             self.parents[edge.subject].append(edge)
             self.children[edge.party].append(edge)
-            if edge.indirect:
-                self.indirect_subjects[edge.party].add(edge.subject)
-                self.indirect_parties[edge.subject].add(edge.party)
+            covers = (edge.economic[1] > 0, edge.voting[1] > 0)
+            if edge.indirect and any(covers):
+                self.indirect_subjects[edge.party][edge.subject] = covers
+                self.indirect_parties[edge.subject][edge.party] = covers
 
     # --- loading ----------------------------------------------------------------------
 
     @classmethod
     def load(
-        cls, *, as_of: date, upstream_of: Iterable[int] | None = None, max_depth: int | None = None
+        cls,
+        *,
+        as_of: date,
+        upstream_of: Iterable[int] | None = None,
+        downstream_of: Iterable[int] | None = None,
+        holdings_of: Iterable[int] = (),
+        max_depth: int | None = None,
     ) -> OwnershipGraph:
-        """The whole graph, or only what lies upstream of `upstream_of` (one recursive
-        query in the database, on SQLite and PostgreSQL alike). Names are fetched only for
-        the entities a caller asks about (see ensure_names)."""
+        """The whole graph; or only what lies upstream of `upstream_of` (all that one
+        vendor's screening needs); or only what lies downstream of `downstream_of` plus
+        the stakes held by `holdings_of` (all that screening many vendors against a few
+        competitors needs). One recursive query in the database, on SQLite and PostgreSQL
+        alike. Names are fetched only for entities a caller asks about (ensure_names)."""
+        if downstream_of is not None:
+            return cls._load_downstream(
+                as_of, sorted(set(downstream_of)), sorted(set(holdings_of)), max_depth
+            )
         max_depth = max_depth if max_depth is not None else settings.OWNERSHIP_MAX_DEPTH
         stake_table = Stake._meta.db_table
         columns = ", ".join(f"s.{c}" for c in STAKE_COLUMNS)
@@ -165,6 +180,9 @@ class OwnershipGraph:
             seeds = sorted(set(upstream_of))
             if not seeds:
                 return cls([], {}, as_of)
+            if len(seeds) > 400:
+                # SQLite allows at most 500 terms in one compound SELECT.
+                return cls.load(as_of=as_of, max_depth=max_depth)
             seed_rows = " UNION ALL ".join(["SELECT CAST(%s AS BIGINT), 0"] * len(seeds))
             sql = f"""
                 WITH RECURSIVE up(id, depth) AS (
@@ -184,6 +202,54 @@ class OwnershipGraph:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             facts = [_fact(*row) for row in cursor.fetchall()]
+        return cls(facts, {}, as_of)
+
+    @classmethod
+    def _load_downstream(
+        cls, as_of: date, seeds: list[int], holders: list[int], max_depth: int | None
+    ) -> OwnershipGraph:
+        max_depth = max_depth if max_depth is not None else settings.OWNERSHIP_MAX_DEPTH
+        if len(seeds) > 400 or len(holders) > 400:
+            return cls.load(as_of=as_of, max_depth=max_depth)
+        stake_table = Stake._meta.db_table
+        columns = ", ".join(f"s.{c}" for c in STAKE_COLUMNS)
+        active = (
+            "(s.start_date IS NULL OR s.start_date <= %s)"
+            " AND (s.end_date IS NULL OR s.end_date > %s)"
+        )
+        facts: list[StakeFact] = []
+        with connection.cursor() as cursor:
+            if seeds:
+                seed_rows = " UNION ALL ".join(["SELECT CAST(%s AS BIGINT), 0"] * len(seeds))
+                cursor.execute(
+                    f"""
+                    WITH RECURSIVE down(id, depth) AS (
+                        {seed_rows}
+                        UNION
+                        SELECT s.subject_id, down.depth + 1
+                        FROM {stake_table} s JOIN down ON s.interested_party_id = down.id
+                        WHERE down.depth < %s AND {active}
+                    ),
+                    nodes AS (SELECT DISTINCT id FROM down)
+                    SELECT {columns} FROM {stake_table} s
+                    WHERE s.interested_party_id IN (SELECT id FROM nodes)
+                      AND s.subject_id IN (SELECT id FROM nodes)
+                      AND {active}
+                    """,
+                    [*seeds, max_depth, as_of, as_of, as_of, as_of],
+                )
+                facts = [_fact(*row) for row in cursor.fetchall()]
+            if holders:
+                seen = {f.stake_id for f in facts}
+                placeholders = ", ".join(["%s"] * len(holders))
+                cursor.execute(
+                    f"SELECT {columns} FROM {stake_table} s "
+                    f"WHERE s.interested_party_id IN ({placeholders}) AND {active}",
+                    [*holders, as_of, as_of],
+                )
+                facts += [
+                    f for f in (_fact(*row) for row in cursor.fetchall()) if f.stake_id not in seen
+                ]
         return cls(facts, {}, as_of)
 
     def ensure_names(self, entity_ids: Iterable[int]) -> None:
@@ -302,6 +368,19 @@ class Exposure:
         del self.paths[keep_paths:]
 
 
+def _covered(
+    declared: dict[int, tuple[bool, bool]], on_path: dict[int, int], depth: int
+) -> tuple[bool, bool]:
+    """Which dimensions declarations cover for a pair at least two hops apart: each
+    declared node must sit on the path before the current node (position < depth)."""
+    economic = voting = False
+    for node, (covers_economic, covers_voting) in declared.items():
+        if on_path.get(node, depth) < depth:
+            economic = economic or covers_economic
+            voting = voting or covers_voting
+    return economic, voting
+
+
 def effective_interests(
     graph: OwnershipGraph,
     subject: int,
@@ -322,16 +401,26 @@ def effective_interests(
     on_path: dict[int, int] = {subject: 0}  # node -> its position on the current path
     trail: list[Edge] = []
 
-    def walk(node: int, depth: int, eco: Interval, vote: Interval) -> None:
+    def walk(
+        node: int, depth: int, eco: Interval, vote: Interval, covered: tuple[bool, bool]
+    ) -> None:
         for edge in parents.get(node, ()):
             party = edge.party
             if party in on_path:
                 continue  # simple paths only: a cycle never inflates a total
-            declared = indirect_subjects.get(party)
-            if declared and depth > 0 and any(on_path.get(s, depth) < depth for s in declared):
-                continue  # the party's declared indirect interest already covers this path
             e = (eco[0] * edge.economic[0], eco[1] * edge.economic[1])
             v = (vote[0] * edge.voting[0], vote[1] * edge.voting[1])
+            declared = indirect_subjects.get(party)
+            now_covered = covered
+            if declared and depth > 0:
+                # The party's declared indirect interest in a node further down already
+                # stands for this stretch of the path, in the dimensions it covers.
+                found = _covered(declared, on_path, depth)
+                now_covered = (covered[0] or found[0], covered[1] or found[1])
+                if now_covered[0] and now_covered[1]:
+                    continue
+                e = ZERO if now_covered[0] else e
+                v = ZERO if now_covered[1] else v
             if e[1] < floor and v[1] < floor:
                 continue  # immaterial, or a role without shares (see influence_links)
             trail.append(edge)
@@ -342,11 +431,11 @@ def effective_interests(
                 exposure.add(PathShare(tuple(reversed(trail)), e, v), keep_paths)
             if depth + 1 < max_depth and (e[1] >= floor or v[1] >= floor):
                 on_path[party] = depth + 1
-                walk(party, depth + 1, e, v)
+                walk(party, depth + 1, e, v, now_covered)
                 del on_path[party]
             trail.pop()
 
-    walk(subject, 0, (1.0, 1.0), (1.0, 1.0))
+    walk(subject, 0, (1.0, 1.0), (1.0, 1.0), (False, False))
     for exposure in exposures.values():
         exposure._trim(keep_paths)
     return exposures
@@ -373,16 +462,24 @@ def effective_holdings(
     on_path: dict[int, int] = {party: 0}
     trail: list[Edge] = []
 
-    def walk(node: int, depth: int, eco: Interval, vote: Interval) -> None:
+    def walk(
+        node: int, depth: int, eco: Interval, vote: Interval, covered: tuple[bool, bool]
+    ) -> None:
         for edge in children.get(node, ()):
             subject = edge.subject
             if subject in on_path:
                 continue
-            declared = indirect_parties.get(subject)
-            if declared and depth > 0 and any(on_path.get(x, depth) < depth for x in declared):
-                continue  # a declared indirect interest higher up already covers this path
             e = (eco[0] * edge.economic[0], eco[1] * edge.economic[1])
             v = (vote[0] * edge.voting[0], vote[1] * edge.voting[1])
+            declared = indirect_parties.get(subject)
+            now_covered = covered
+            if declared and depth > 0:
+                found = _covered(declared, on_path, depth)
+                now_covered = (covered[0] or found[0], covered[1] or found[1])
+                if now_covered[0] and now_covered[1]:
+                    continue
+                e = ZERO if now_covered[0] else e
+                v = ZERO if now_covered[1] else v
             if e[1] < floor and v[1] < floor:
                 continue
             trail.append(edge)
@@ -393,11 +490,11 @@ def effective_holdings(
                 holding.add(PathShare(tuple(trail), e, v), keep_paths)
             if depth + 1 < max_depth:
                 on_path[subject] = depth + 1
-                walk(subject, depth + 1, e, v)
+                walk(subject, depth + 1, e, v, now_covered)
                 del on_path[subject]
             trail.pop()
 
-    walk(party, 0, (1.0, 1.0), (1.0, 1.0))
+    walk(party, 0, (1.0, 1.0), (1.0, 1.0), (False, False))
     for holding in holdings.values():
         holding._trim(keep_paths)
     return holdings

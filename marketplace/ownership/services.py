@@ -121,6 +121,7 @@ def stake_create(
     interest_index: int = 0,
     source_note: str = "",
     declared_at: date | None = None,
+    is_component: bool = False,
 ) -> Stake:
     if interested_party.pk == subject.pk:
         raise RuleViolation("An entity cannot hold a stake in itself.", field="subject")
@@ -146,6 +147,7 @@ def stake_create(
         "interest_index": interest_index,
         "source_note": source_note,
         "declared_at": declared_at,
+        "is_component": is_component,
     }
     if record_id:
         fields["record_id"] = record_id
@@ -168,6 +170,7 @@ STAKE_EDITABLE_FIELDS = frozenset(
         "component_record_ids",
         "source_note",
         "declared_at",
+        "is_component",
     }
 )
 

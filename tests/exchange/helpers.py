@@ -10,11 +10,14 @@ from typing import Any
 from django.utils import timezone
 
 from labs.models import Job, Lab, WorkState
+from labs.services import competitor_add
 from marketplace.accounts.models import Organisation, User
 from marketplace.exchange import services as exchange
 from marketplace.exchange.models import Notification, Screening, Verdict
+from marketplace.ownership.models import Entity, InterestType, Provenance
+from marketplace.ownership.services import entity_create, stake_create
 from tests.factories import DomainFactory, UserFactory
-from tests.plugins.personas import pass_bid_deadline
+from tests.plugins.personas import LabTeam, VendorTeam, pass_bid_deadline
 from vendors.models import Vendor
 
 
@@ -47,9 +50,11 @@ def start_evaluation(job: Job) -> Job:
 
 
 def screening_with_verdict(
-    lab: Lab, vendor: Vendor, verdict: str = Verdict.BLOCKED, **fields: Any
+    lab: Lab, vendor: Vendor, verdict: str | None = Verdict.BLOCKED, **fields: Any
 ) -> Screening:
-    """A finished lab x vendor screening (bid null unless given), as the worker leaves it."""
+    """A finished lab x vendor screening (bid null unless given) written straight to the
+    database. An award recomputes screenings from ownership data first: to block an
+    award, use `rival_stake`."""
     return Screening.objects.create(
         lab=lab,
         vendor=vendor,
@@ -60,6 +65,21 @@ def screening_with_verdict(
         computed_verdict=verdict,
         **fields,
     )
+
+
+def rival_stake(lab_team: LabTeam, vendor_team: VendorTeam, share: str) -> Entity:
+    """The lab names Rival Corp as a competitor, and Rival Corp holds `share` percent of
+    the vendor: the ownership data a screening is computed from."""
+    rival_corp = entity_create(name="Rival Corp")
+    competitor_add(lab=lab_team.lab, user=lab_team.owner, entity=rival_corp)
+    stake_create(
+        interested_party=rival_corp,
+        subject=vendor_team.vendor.entity,
+        interest_type=InterestType.SHAREHOLDING,
+        provenance=Provenance.SELF_DECLARED,
+        share_exact=Decimal(share),
+    )
+    return rival_corp
 
 
 def platform_admin() -> User:

@@ -8,6 +8,7 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from labs.models import ConflictPolicy
 from marketplace.exchange.models import (
     Award,
     Bid,
@@ -103,8 +104,20 @@ def test_a_max_share_per_vendor_needs_a_split(acme):
     refused_by_the_database(lambda: JobFactory(lab=acme.lab, max_share_per_vendor=D("50")))
 
 
+@pytest.mark.parametrize("code", ["volume_unit", "sensitivity", "bidding", "visibility"])
+def test_a_job_uses_only_known_codes(acme, code):
+    refused_by_the_database(lambda: JobFactory(lab=acme.lab, **{code: "unheard-of"}))
+
+
 def test_a_job_currency_is_an_iso_code(acme):
     refused_by_the_database(lambda: JobFactory(lab=acme.lab, currency="US$"))
+
+
+@pytest.mark.parametrize("lookback", [-1, 121])
+def test_a_policy_lookback_is_between_zero_and_ten_years(acme, lookback):
+    refused_by_the_database(
+        lambda: ConflictPolicy.objects.filter(lab=acme.lab).update(lookback_months=lookback)
+    )
 
 
 # --- awards and contracts --------------------------------------------------------------
@@ -188,9 +201,9 @@ def test_one_lab_vendor_screening_per_pair(acme, medix):
     refused_by_the_database(lambda: screening_with_verdict(acme.lab, medix.vendor))
 
 
-def test_bid_screenings_sit_beside_the_lab_vendor_screening(acme, rival, medix, mathly):
+def test_bid_screenings_sit_beside_the_lab_vendor_screening(acme, rival, medix):
     job = make_open_job(acme)
-    bid = submit_bid(medix, job)
+    bid = orm_bid(job, medix)
     screening_with_verdict(acme.lab, medix.vendor, Verdict.CLEAR)
     screening_with_verdict(acme.lab, medix.vendor, Verdict.REVIEW, bid=bid)
     screening_with_verdict(rival.lab, medix.vendor, Verdict.CLEAR)

@@ -17,7 +17,7 @@ from marketplace.exchange.screening import compute_screening, months_before
 from marketplace.ownership.models import EntityType, InterestType, OwnershipChange, Provenance
 from marketplace.ownership.services import entity_create, stake_create, stake_end
 from tests.exchange.helpers import platform_admin, start_evaluation
-from tests.plugins.personas import make_open_job, submit_bid
+from tests.plugins.personas import submit_bid
 from vendors.models import AffiliationRole
 from vendors.services import affiliation_add
 
@@ -284,8 +284,8 @@ def test_a_stake_change_rescreens_the_vendors_downstream_and_tells_the_lab(
     acme, medix, rival_corp, open_job, django_capture_on_commit_callbacks
 ):
     holding = entity_create(name="Medix Holdings")
-    hold(holding, medix.vendor.entity, "100")
     with django_capture_on_commit_callbacks(execute=True):
+        hold(holding, medix.vendor.entity, "100")
         submit_bid(medix, open_job)
     assert Screening.objects.get(lab=acme.lab, vendor=medix.vendor, bid=None).verdict == (
         Verdict.CLEAR

@@ -88,3 +88,12 @@ def test_a_negative_lookback_is_refused_as_a_rule(acme):
 
     assert refused.value.field == "lookback_months"
     assert ConflictPolicy.objects.get(lab=acme.lab).lookback_months == 12
+
+
+def test_an_absurdly_long_lookback_is_refused_as_a_rule(acme):
+    # 40 000 months does not fit the column: PostgreSQL would answer with a DataError.
+    with pytest.raises(RuleViolation) as refused:
+        labs.conflict_policy_update(lab=acme.lab, user=acme.owner, lookback_months=40_000)
+
+    assert refused.value.field == "lookback_months"
+    assert ConflictPolicy.objects.get(lab=acme.lab).lookback_months == 12

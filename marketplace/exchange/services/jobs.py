@@ -145,6 +145,9 @@ def job_cancel(*, job: Job, user: User, reason: str) -> Job:
     Bid.objects.filter(job=job, status__in=[BidStatus.SUBMITTED, BidStatus.SHORTLISTED]).update(
         status=BidStatus.REJECTED, decided_at=now, decision_reason="The job was cancelled."
     )
+    Bid.objects.filter(job=job, status=BidStatus.DRAFT).update(
+        status=BidStatus.WITHDRAWN, withdrawn_at=now
+    )
     if was_published:
         _notify_bidders(
             job,

@@ -194,22 +194,25 @@ def screening_override(*, screening: Screening, user: User, reason: str) -> Scre
 def _downstream_entity_ids(entity_ids: list[int]) -> set[int]:
     """Every entity reachable downwards from `entity_ids` through stakes of any date
     (an ended stake changes the verdicts below it too), within the depth bound."""
-    if not entity_ids:
-        return set()
-    seed_rows = " UNION ALL ".join(["SELECT CAST(%s AS BIGINT), 0"] * len(entity_ids))
-    sql = f"""
-        WITH RECURSIVE down(id, depth) AS (
-            {seed_rows}
-            UNION
-            SELECT s.subject_id, down.depth + 1
-            FROM {Stake._meta.db_table} s JOIN down ON s.interested_party_id = down.id
-            WHERE down.depth < %s
-        )
-        SELECT DISTINCT id FROM down
-    """
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*entity_ids, settings.OWNERSHIP_MAX_DEPTH])
-        return {row[0] for row in cursor.fetchall()}
+    found: set[int] = set()
+    # Seeds go in chunks: SQLite allows at most 500 terms in one compound SELECT.
+    for start in range(0, len(entity_ids), 400):
+        seeds = entity_ids[start : start + 400]
+        seed_rows = " UNION ALL ".join(["SELECT CAST(%s AS BIGINT), 0"] * len(seeds))
+        sql = f"""
+            WITH RECURSIVE down(id, depth) AS (
+                {seed_rows}
+                UNION
+                SELECT s.subject_id, down.depth + 1
+                FROM {Stake._meta.db_table} s JOIN down ON s.interested_party_id = down.id
+                WHERE down.depth < %s
+            )
+            SELECT DISTINCT id FROM down
+        """
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*seeds, settings.OWNERSHIP_MAX_DEPTH])
+            found |= {row[0] for row in cursor.fetchall()}
+    return found
 
 
 def _involvements(
