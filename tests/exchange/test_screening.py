@@ -364,3 +364,42 @@ def test_running_a_screening_twice_changes_nothing_and_notifies_once(acme, medix
     assert (first.verdict, first.evidence) == (second.verdict, second.evidence)
     assert Notification.objects.filter(kind="screening.changed").count() == alerts > 0
     assert Screening.objects.filter(lab=acme.lab, vendor=medix.vendor).count() == 1
+
+
+def test_the_worked_example_of_the_screening_docs(acme, medix, rival_corp):
+    today = timezone.localdate()
+    holdings = entity_create(name="Rival Holdings")
+    hold(rival_corp, holdings, "80")
+    stake_create(
+        interested_party=holdings,
+        subject=medix.vendor.entity,
+        interest_type=InterestType.SHAREHOLDING,
+        provenance=Provenance.IMPORTED,
+        share_min=D("20"),
+        share_max=D("40"),
+    )
+    hold(rival_corp, medix.vendor.entity, "10")
+    ceo = entity_create(name="Former Chief", entity_type=EntityType.KNOWN_PERSON)
+    smo = hold(
+        ceo,
+        medix.vendor.entity,
+        None,
+        InterestType.SENIOR_MANAGING_OFFICIAL,
+        start_date=today - timedelta(days=1000),
+    )
+    stake_end(stake=smo, end_date=today - timedelta(days=120))
+    hold(
+        ceo,
+        holdings,
+        None,
+        InterestType.SENIOR_MANAGING_OFFICIAL,
+        start_date=today - timedelta(days=120),
+    )
+
+    result = verdict_of(acme, medix)
+
+    [entry] = result.evidence["competitors"]
+    assert entry["economic"] == pytest.approx({"min": 26.0, "max": 42.0})
+    assert entry["controls"] is False
+    assert entry["influence"] == []
+    assert result.verdict == Verdict.BLOCKED
