@@ -1,6 +1,7 @@
 """Cost of the bid lifecycle's safety: submitting bids through `bid_submit` (permission
-checks, the job row lock, deadline and roster checks, the revision record) against the
-floor of inserting the same bid rows with the bare ORM, in the same run and database.
+checks, the job row lock, deadline and roster checks, the revision record, the screening
+request) against the floor of inserting the same bid rows with the bare ORM, in the same
+run and database. Tasks go to an in-memory broker: this is the web process's share.
 
     python bench/lifecycle.py [--bids 300]
 
@@ -79,6 +80,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--bids", type=int, default=300)
     args = parser.parse_args()
+
+    # The web process's cost: tasks the submission enqueues (the screening of the bid) go to
+    # an in-memory broker here, as they would go to a worker in production.
+    from marketplace.celery import app
+
+    app.conf.task_always_eager = False
+    app.conf.broker_url = "memory://"
 
     old_name = connection.settings_dict["NAME"]
     connection.creation.create_test_db(verbosity=0, autoclobber=True)
