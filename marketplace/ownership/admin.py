@@ -9,7 +9,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.db import models, transaction
+from django.db import models
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -33,7 +33,7 @@ from marketplace.ownership.models import (
 )
 from marketplace.ownership.services import (
     entity_create,
-    ownership_version_bump,
+    entity_update,
     stake_create,
     stake_end,
     stake_update,
@@ -376,10 +376,9 @@ class EntityAdmin(ServiceModelAdmin, AuditedHistoryAdmin):
                 )
             adopt(obj, saved)
         elif form.has_changed():
-            # No entity_update service exists yet; the version bump keeps screenings honest.
-            with transaction.atomic():
-                super().save_model(request, obj, form, change)
-                ownership_version_bump()
+            changes = {name: form.cleaned_data[name] for name in form.changed_data}
+            with refused_as_form_error():
+                adopt(obj, entity_update(entity=obj, **changes))
 
 
 @admin.register(OwnershipDataVersion)
