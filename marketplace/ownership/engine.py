@@ -381,6 +381,70 @@ def _covered(
     return economic, voting
 
 
+def _walk(
+    graph: OwnershipGraph,
+    start: int,
+    *,
+    upwards: bool,
+    wanted: set[int] | None,
+    max_depth: int | None,
+    floor: float | None,
+    keep_paths: int,
+) -> dict[int, Exposure]:
+    """Every simple path from `start`, up through owners or down through holdings, with
+    its products summed per far end. Keyed by the far end (a party when walking up, a
+    subject when walking down); only ends in `wanted` are recorded when it is given."""
+    max_depth = max_depth if max_depth is not None else settings.OWNERSHIP_MAX_DEPTH
+    if floor is None:
+        floor = float(settings.OWNERSHIP_MATERIALITY_FLOOR_PERCENT) / 100
+    found: dict[int, Exposure] = {}
+    adjacency = graph.parents if upwards else graph.children
+    # Declarations between the new end and a node already on the path.
+    declarations = graph.indirect_subjects if upwards else graph.indirect_parties
+    on_path: dict[int, int] = {start: 0}  # node -> its position on the current path
+    trail: list[Edge] = []
+
+    def walk(
+        node: int, depth: int, eco: Interval, vote: Interval, covered: tuple[bool, bool]
+    ) -> None:
+        for edge in adjacency.get(node, ()):
+            end = edge.party if upwards else edge.subject
+            if end in on_path:
+                continue  # simple paths only: a cycle never inflates a total
+            e = (eco[0] * edge.economic[0], eco[1] * edge.economic[1])
+            v = (vote[0] * edge.voting[0], vote[1] * edge.voting[1])
+            declared = declarations.get(end)
+            now_covered = covered
+            if declared and depth > 0:
+                # A declared indirect interest between the new end and a node at least two
+                # hops away already stands for this stretch, in the dimensions it gives.
+                hit = _covered(declared, on_path, depth)
+                now_covered = (covered[0] or hit[0], covered[1] or hit[1])
+                if now_covered[0] and now_covered[1]:
+                    continue
+                e = ZERO if now_covered[0] else e
+                v = ZERO if now_covered[1] else v
+            if e[1] < floor and v[1] < floor:
+                continue  # immaterial, or a role without shares (see influence_links)
+            trail.append(edge)
+            if wanted is None or end in wanted:
+                exposure = found.get(end)
+                if exposure is None:
+                    exposure = found[end] = Exposure(party=end if upwards else start)
+                edges = tuple(reversed(trail)) if upwards else tuple(trail)
+                exposure.add(PathShare(edges, e, v), keep_paths)
+            if depth + 1 < max_depth:
+                on_path[end] = depth + 1
+                walk(end, depth + 1, e, v, now_covered)
+                del on_path[end]
+            trail.pop()
+
+    walk(start, 0, (1.0, 1.0), (1.0, 1.0), (False, False))
+    for exposure in found.values():
+        exposure._trim(keep_paths)
+    return found
+
+
 def effective_interests(
     graph: OwnershipGraph,
     subject: int,
@@ -392,53 +456,15 @@ def effective_interests(
 ) -> dict[int, Exposure]:
     """Every party with a path to `subject` (or only those in `parties`), with its
     effective economic and voting interest as intervals and its strongest paths."""
-    max_depth = max_depth if max_depth is not None else settings.OWNERSHIP_MAX_DEPTH
-    if floor is None:
-        floor = float(settings.OWNERSHIP_MATERIALITY_FLOOR_PERCENT) / 100
-    exposures: dict[int, Exposure] = {}
-    parents = graph.parents
-    indirect_subjects = graph.indirect_subjects
-    on_path: dict[int, int] = {subject: 0}  # node -> its position on the current path
-    trail: list[Edge] = []
-
-    def walk(
-        node: int, depth: int, eco: Interval, vote: Interval, covered: tuple[bool, bool]
-    ) -> None:
-        for edge in parents.get(node, ()):
-            party = edge.party
-            if party in on_path:
-                continue  # simple paths only: a cycle never inflates a total
-            e = (eco[0] * edge.economic[0], eco[1] * edge.economic[1])
-            v = (vote[0] * edge.voting[0], vote[1] * edge.voting[1])
-            declared = indirect_subjects.get(party)
-            now_covered = covered
-            if declared and depth > 0:
-                # The party's declared indirect interest in a node further down already
-                # stands for this stretch of the path, in the dimensions it covers.
-                found = _covered(declared, on_path, depth)
-                now_covered = (covered[0] or found[0], covered[1] or found[1])
-                if now_covered[0] and now_covered[1]:
-                    continue
-                e = ZERO if now_covered[0] else e
-                v = ZERO if now_covered[1] else v
-            if e[1] < floor and v[1] < floor:
-                continue  # immaterial, or a role without shares (see influence_links)
-            trail.append(edge)
-            if parties is None or party in parties:
-                exposure = exposures.get(party)
-                if exposure is None:
-                    exposure = exposures[party] = Exposure(party=party)
-                exposure.add(PathShare(tuple(reversed(trail)), e, v), keep_paths)
-            if depth + 1 < max_depth and (e[1] >= floor or v[1] >= floor):
-                on_path[party] = depth + 1
-                walk(party, depth + 1, e, v, now_covered)
-                del on_path[party]
-            trail.pop()
-
-    walk(subject, 0, (1.0, 1.0), (1.0, 1.0), (False, False))
-    for exposure in exposures.values():
-        exposure._trim(keep_paths)
-    return exposures
+    return _walk(
+        graph,
+        subject,
+        upwards=True,
+        wanted=parties,
+        max_depth=max_depth,
+        floor=floor,
+        keep_paths=keep_paths,
+    )
 
 
 def effective_holdings(
@@ -453,51 +479,15 @@ def effective_holdings(
     """The same sums walked the other way: everything `party` holds an effective interest
     in (or only `subjects`), keyed by subject. One walk down from a competitor answers for
     every vendor at once, which is what screening many vendors for one lab needs."""
-    max_depth = max_depth if max_depth is not None else settings.OWNERSHIP_MAX_DEPTH
-    if floor is None:
-        floor = float(settings.OWNERSHIP_MATERIALITY_FLOOR_PERCENT) / 100
-    holdings: dict[int, Exposure] = {}
-    children = graph.children
-    indirect_parties = graph.indirect_parties
-    on_path: dict[int, int] = {party: 0}
-    trail: list[Edge] = []
-
-    def walk(
-        node: int, depth: int, eco: Interval, vote: Interval, covered: tuple[bool, bool]
-    ) -> None:
-        for edge in children.get(node, ()):
-            subject = edge.subject
-            if subject in on_path:
-                continue
-            e = (eco[0] * edge.economic[0], eco[1] * edge.economic[1])
-            v = (vote[0] * edge.voting[0], vote[1] * edge.voting[1])
-            declared = indirect_parties.get(subject)
-            now_covered = covered
-            if declared and depth > 0:
-                found = _covered(declared, on_path, depth)
-                now_covered = (covered[0] or found[0], covered[1] or found[1])
-                if now_covered[0] and now_covered[1]:
-                    continue
-                e = ZERO if now_covered[0] else e
-                v = ZERO if now_covered[1] else v
-            if e[1] < floor and v[1] < floor:
-                continue
-            trail.append(edge)
-            if subjects is None or subject in subjects:
-                holding = holdings.get(subject)
-                if holding is None:
-                    holding = holdings[subject] = Exposure(party=party)
-                holding.add(PathShare(tuple(trail), e, v), keep_paths)
-            if depth + 1 < max_depth:
-                on_path[subject] = depth + 1
-                walk(subject, depth + 1, e, v, now_covered)
-                del on_path[subject]
-            trail.pop()
-
-    walk(party, 0, (1.0, 1.0), (1.0, 1.0), (False, False))
-    for holding in holdings.values():
-        holding._trim(keep_paths)
-    return holdings
+    return _walk(
+        graph,
+        party,
+        upwards=False,
+        wanted=subjects,
+        max_depth=max_depth,
+        floor=floor,
+        keep_paths=keep_paths,
+    )
 
 
 # --- control and influence ----------------------------------------------------------------
