@@ -195,6 +195,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "marketplace.exchange.tasks.reconcile_screenings_task",
         "schedule": timedelta(seconds=PERIODIC_INTERVAL_SECONDS),
     },
+    "reconcile-matching": {
+        "task": "marketplace.exchange.tasks.reconcile_matching_task",
+        "schedule": timedelta(seconds=PERIODIC_INTERVAL_SECONDS),
+    },
     "expire-credentials": {
         "task": "vendors.tasks.expire_credentials_task",
         "schedule": crontab(minute=5),
@@ -202,6 +206,10 @@ CELERY_BEAT_SCHEDULE = {
     "expire-attestations": {
         "task": "vendors.tasks.expire_attestations_task",
         "schedule": crontab(minute=10),
+    },
+    "reconcile-roster-imports": {
+        "task": "vendors.tasks.reconcile_roster_imports_task",
+        "schedule": timedelta(seconds=PERIODIC_INTERVAL_SECONDS),
     },
 }
 
@@ -242,6 +250,8 @@ OWNERSHIP_MAX_DEPTH = env.int("OWNERSHIP_MAX_DEPTH", default=10)
 OWNERSHIP_MATERIALITY_FLOOR_PERCENT = Decimal(
     env.str("OWNERSHIP_MATERIALITY_FLOOR_PERCENT", default="0.01")
 )
+# Matching (DESIGN section 5): how many of the best-ranked eligible vendors are invited.
+MATCHING_INVITE_TOP_N = env.int("MATCHING_INVITE_TOP_N", default=10)
 
 # --- Security ----------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

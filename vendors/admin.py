@@ -25,8 +25,10 @@ from marketplace.core.admin import (
     ServiceModelAdmin,
     ServiceTabularInline,
     action_with_reason,
+    admin_link,
     adopt,
     apply_each,
+    pretty_json,
     refused_as_form_error,
 )
 from vendors.models import (
@@ -34,6 +36,8 @@ from vendors.models import (
     Attestation,
     Credential,
     CredentialStatus,
+    DuplicateCredentialFlag,
+    RosterImport,
     Specialist,
     Vendor,
 )
@@ -44,6 +48,7 @@ from vendors.services import (
     credential_reject,
     credential_update,
     credential_verify,
+    duplicate_flag_resolve,
     specialist_create,
     vendor_create,
 )
@@ -421,3 +426,160 @@ class CredentialAdmin(ServiceModelAdmin, AuditedHistoryAdmin):
             ),
             done="Rejected {obj}.",
         )
+
+
+# --- The same licence at two vendors, and roster imports ------------------------------------
+
+
+class OpenFlagFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [("open", "Open"), ("resolved", "Resolved")]
+
+    def queryset(self, request: HttpRequest, queryset: models.QuerySet[Any]) -> Any:
+        if self.value() in ("open", "resolved"):
+            return queryset.filter(resolved_at__isnull=self.value() == "open")
+        return queryset
+
+
+@admin.register(DuplicateCredentialFlag)
+class DuplicateCredentialFlagAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Platform staff's queue of licence numbers recorded at two vendors (there is no
+    platform organisation to notify in-app; this list is where the flags wait). Open flags
+    first. A flagged credential cannot be verified until its flag is resolved with a note."""
+
+    list_display = (
+        "identifier_normalised",
+        "level",
+        "credential_link",
+        "vendor",
+        "other_credential_link",
+        "other_vendor",
+        "created_at",
+        "is_open",
+        "resolved_by",
+    )
+    list_filter = (OpenFlagFilter, "level")
+    search_fields = (
+        "identifier_normalised",
+        "vendor__organisation__name",
+        "other_vendor__organisation__name",
+        "credential__specialist__full_name",
+        "other_credential__specialist__full_name",
+    )
+    list_select_related = (
+        "level",
+        "vendor__organisation",
+        "other_vendor__organisation",
+        "credential__specialist",
+        "other_credential__specialist",
+        "resolved_by",
+    )
+    ordering = (
+        Case(When(resolved_at__isnull=True, then=Value(0)), default=Value(1)).asc(),
+        "-created_at",
+    )
+    actions = ("resolve_selected",)
+    fields = (
+        "identifier_normalised",
+        "level",
+        "credential_link",
+        "vendor",
+        "other_credential_link",
+        "other_vendor",
+        "created_at",
+        "resolved_at",
+        "resolved_by",
+        "resolution_note",
+    )
+    readonly_fields = ("credential_link", "other_credential_link")
+
+    @admin.display(description="Credential")
+    def credential_link(self, obj: DuplicateCredentialFlag) -> Any:
+        credential = obj.credential
+        return admin_link(
+            credential, f"{credential.specialist} ({credential.get_status_display()})"
+        )
+
+    @admin.display(description="Already recorded as")
+    def other_credential_link(self, obj: DuplicateCredentialFlag) -> Any:
+        credential = obj.other_credential
+        return admin_link(
+            credential, f"{credential.specialist} ({credential.get_status_display()})"
+        )
+
+    @admin.display(description="Open", boolean=True)
+    def is_open(self, obj: DuplicateCredentialFlag) -> bool:
+        return obj.is_open
+
+    def has_resolve_permission(self, request: HttpRequest) -> bool:
+        return can_verify_credentials(request.user)  # type: ignore[arg-type]
+
+    @admin.action(description="Resolve selected flags…", permissions=["resolve"])
+    def resolve_selected(
+        self, request: HttpRequest, queryset: models.QuerySet[DuplicateCredentialFlag]
+    ) -> TemplateResponse | None:
+        return action_with_reason(
+            self,
+            request,
+            queryset.select_related("vendor__organisation", "other_vendor__organisation"),
+            action="resolve_selected",
+            title="Resolve duplicate credential flags",
+            intro=(
+                "Say what you found (the same person at both vendors, a typing error, a "
+                "forged number...). The note, your name and the time are kept with each flag; "
+                "the credentials can then be verified or rejected."
+            ),
+            submit_label="Resolve",
+            operation=lambda flag, note: duplicate_flag_resolve(
+                flag=flag, user=acting_admin(request), note=note
+            ),
+            done="Resolved {obj}.",
+        )
+
+
+@admin.register(RosterImport)
+class RosterImportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Vendors upload rosters; a worker imports them. Admins look."""
+
+    list_display = (
+        "__str__",
+        "vendor",
+        "uploaded_by",
+        "status",
+        "progress",
+        "rows_created",
+        "specialists_created",
+        "valid_rows_only",
+        "created_at",
+        "finished_at",
+    )
+    list_filter = ("status", "valid_rows_only")
+    search_fields = ("vendor__organisation__name", "uploaded_by__email")
+    list_select_related = ("vendor__organisation", "uploaded_by")
+    date_hierarchy = "created_at"
+    fields = (
+        "vendor",
+        "uploaded_by",
+        "file",
+        "status",
+        "valid_rows_only",
+        "progress",
+        "rows_created",
+        "specialists_created",
+        "errors_readable",
+        "created_at",
+        "started_at",
+        "finished_at",
+    )
+    readonly_fields = ("progress", "errors_readable")
+
+    @admin.display(description="Rows checked")
+    def progress(self, obj: RosterImport) -> str:
+        return f"{obj.rows_done} of {obj.total_rows} ({obj.percent_done}%)"
+
+    @admin.display(description="Errors")
+    def errors_readable(self, obj: RosterImport) -> Any:
+        return pretty_json(obj.errors) if obj.errors else "-"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from django.conf import settings
@@ -113,6 +114,15 @@ class CredentialStatus(models.TextChoices):
     EXPIRED = "expired", "Expired"
 
 
+_IDENTIFIER_NOISE = re.compile(r"[\s\-\u2010-\u2015\u2212]+")
+
+
+def normalise_identifier(identifier: str) -> str:
+    """ "rn-123 456" and "RN123456" are one licence number: upper case, without spaces or
+    dashes (of any kind)."""
+    return _IDENTIFIER_NOISE.sub("", identifier).upper()
+
+
 class Credential(models.Model):
     specialist = models.ForeignKey(Specialist, on_delete=models.CASCADE, related_name="credentials")
     field = models.ForeignKey(CredentialField, on_delete=models.PROTECT, related_name="+")
@@ -120,6 +130,13 @@ class Credential(models.Model):
     issuer = models.CharField(max_length=200)
     identifier = models.CharField(
         max_length=100, blank=True, help_text="Licence or certificate number."
+    )
+    identifier_normalised = models.CharField(
+        max_length=100,
+        blank=True,
+        editable=False,
+        help_text="The identifier in upper case without spaces or dashes, set by the services: "
+        "how the same licence recorded at two vendors is found.",
     )
     issued_on = models.DateField(null=True, blank=True)
     expires_on = models.DateField(
@@ -142,6 +159,9 @@ class Credential(models.Model):
         indexes = [
             models.Index(fields=["status", "expires_on"]),
             models.Index(fields=["identifier"]),
+            models.Index(
+                fields=["identifier_normalised", "level"], name="credential_ident_norm_level"
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -216,3 +236,138 @@ class Affiliation(models.Model):
         return (self.start_date is None or self.start_date <= day) and (
             self.end_date is None or self.end_date > day
         )
+
+
+class DuplicateCredentialFlag(models.Model):
+    """The same licence or certificate number, at the same qualification level, recorded
+    at two vendors: possibly one person offered twice. Neither credential can be verified
+    while the flag is open; a platform admin resolves it with a note."""
+
+    identifier_normalised = models.CharField(max_length=100)
+    level = models.ForeignKey(QualificationLevel, on_delete=models.PROTECT, related_name="+")
+    credential = models.ForeignKey(
+        Credential,
+        on_delete=models.CASCADE,
+        related_name="duplicate_flags",
+        help_text="The credential recorded (or changed) last.",
+    )
+    vendor = models.ForeignKey(Vendor, on_delete=models.CASCADE, related_name="+")
+    other_credential = models.ForeignKey(
+        Credential,
+        on_delete=models.CASCADE,
+        related_name="duplicate_flags_as_other",
+        help_text="The credential already recorded at another vendor.",
+    )
+    other_vendor = models.ForeignKey(Vendor, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    resolution_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["resolved_at", "created_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["credential", "other_credential"],
+                condition=Q(resolved_at__isnull=True),
+                name="duplicate_flag_one_open_per_pair",
+            ),
+            models.CheckConstraint(
+                condition=~Q(credential=F("other_credential")) & ~Q(vendor=F("other_vendor")),
+                name="duplicate_flag_two_vendors",
+            ),
+            models.CheckConstraint(
+                condition=(Q(resolved_at__isnull=True) & Q(resolution_note=""))
+                | (Q(resolved_at__isnull=False) & ~Q(resolution_note="")),
+                name="duplicate_flag_resolved_has_note",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.identifier_normalised} at {self.vendor} and {self.other_vendor}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None
+
+
+class RosterImportStatus(models.TextChoices):
+    PENDING = "pending", "Waiting to start"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+def roster_import_upload_to(instance: RosterImport, filename: str) -> str:
+    # The user's file name is neither trusted nor kept: the row is saved before its file,
+    # so its id names it.
+    return f"roster-imports/{instance.vendor_id}/{instance.pk}.csv"
+
+
+class RosterImport(models.Model):
+    """A bulk roster upload (one CSV row per specialist credential, docs/roster-import.md)
+    and the progress of its import, which a worker runs and a browser polls."""
+
+    vendor = models.ForeignKey(Vendor, on_delete=models.CASCADE, related_name="roster_imports")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    file = models.FileField(upload_to=roster_import_upload_to, max_length=200)
+    status = models.CharField(
+        max_length=10, choices=RosterImportStatus.choices, default=RosterImportStatus.PENDING
+    )
+    valid_rows_only = models.BooleanField(
+        default=False,
+        help_text="Import the valid rows and report the others, instead of all or nothing.",
+    )
+    total_rows = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0, help_text="Rows checked so far.")
+    rows_created = models.PositiveIntegerField(default=0, help_text="Credentials created.")
+    specialists_created = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(
+        default=list, blank=True, help_text='Problems found: [{"row", "column", "message"}].'
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=[s.value for s in RosterImportStatus]),
+                name="roster_import_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(rows_done__lte=F("total_rows")) & Q(rows_created__lte=F("total_rows")),
+                name="roster_import_counts_within_total",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(status__in=[RosterImportStatus.DONE, RosterImportStatus.FAILED])
+                    & Q(finished_at__isnull=False)
+                )
+                | (
+                    Q(status__in=[RosterImportStatus.PENDING, RosterImportStatus.RUNNING])
+                    & Q(finished_at__isnull=True)
+                ),
+                name="roster_import_finished_when_final",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=RosterImportStatus.RUNNING) | Q(started_at__isnull=False),
+                name="roster_import_running_has_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Roster import {self.pk} for {self.vendor}"
+
+    @property
+    def percent_done(self) -> int:
+        if self.status == RosterImportStatus.DONE:
+            return 100
+        return (100 * self.rows_done // self.total_rows) if self.total_rows else 0

@@ -7,7 +7,7 @@ from datetime import date
 from django.db.models import Prefetch, Q, QuerySet
 
 from marketplace.core.errors import NotFound
-from vendors.models import Credential, CredentialStatus, Specialist, Vendor
+from vendors.models import Credential, CredentialStatus, RosterImport, Specialist, Vendor
 
 
 def specialist_list(*, vendor: Vendor) -> QuerySet[Specialist]:
@@ -35,3 +35,15 @@ def credentials_valid_on(*, vendor: Vendor, day: date) -> QuerySet[Credential]:
         specialist__is_active=True,
         status=CredentialStatus.VERIFIED,
     ).select_related("field", "level", "specialist")
+
+
+def roster_import_list(*, vendor: Vendor) -> QuerySet[RosterImport]:
+    return RosterImport.objects.filter(vendor=vendor).select_related("uploaded_by")
+
+
+def roster_import_get_for_vendor(*, vendor: Vendor, import_id: int) -> RosterImport:
+    """One import with its progress, for the uploader's progress bar."""
+    try:
+        return RosterImport.objects.get(vendor=vendor, pk=import_id)
+    except RosterImport.DoesNotExist:
+        raise NotFound("No such roster import.") from None

@@ -66,3 +66,40 @@ def send_notification_email_task(notification_id: int) -> bool:
         notification.emailed_at = timezone.now()
         notification.save(update_fields=["emailed_at"])
     return True
+
+
+@shared_task(base=MarketplaceTask)
+def reevaluate_vendor_invitations_task(vendor_ids: list[int]) -> list[int]:
+    """Asked for by name by the vendors app after credentials or attestations expire."""
+    from marketplace.exchange.services.invitations import invitations_reevaluate
+
+    return invitations_reevaluate(vendor_ids=vendor_ids)
+
+
+@shared_task(base=MarketplaceTask)
+def notify_vendor_expiries_task(credential_ids: list[int], attestation_ids: list[int]) -> int:
+    """Asked for by name by the vendors app after credentials or attestations expire."""
+    from marketplace.exchange.services.invitations import vendor_expiries_notify
+
+    return len(
+        vendor_expiries_notify(credential_ids=credential_ids, attestation_ids=attestation_ids)
+    )
+
+
+class MatchingTask(MarketplaceTask):
+    def on_failure(self, exc, task_id, args, kwargs, einfo):  # type: ignore[no-untyped-def]
+        if args:
+            services.job_matching_record_failure(job_id=args[0], error=repr(exc))
+        super().on_failure(exc, task_id, args, kwargs, einfo)
+
+
+@shared_task(base=MatchingTask)
+def match_job_task(job_id: int) -> list[int] | None:
+    """Ranks vendors for the job and invites the top N; returns the newly invited."""
+    result = services.job_match(job_id=job_id)
+    return result.newly_invited_vendor_ids if result else None
+
+
+@shared_task(base=MarketplaceTask)
+def reconcile_matching_task() -> int:
+    return len(services.reconcile_matching())

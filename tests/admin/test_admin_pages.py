@@ -49,7 +49,7 @@ from marketplace.ownership.services import (
     stake_create,
 )
 from tests.plugins.personas import LabTeam, VendorTeam, make_open_job, pass_bid_deadline
-from vendors.models import Credential, CredentialStatus, Specialist, Vendor
+from vendors.models import Credential, CredentialStatus, RosterImport, Specialist, Vendor
 from vendors.services import (
     affiliation_add,
     attestation_add,
@@ -74,6 +74,8 @@ WITHOUT_ADD_PAGE = {
     "labs.job",
     "labs.seatrequirement",
     "vendors.attestation",
+    "vendors.duplicatecredentialflag",
+    "vendors.rosterimport",
     "exchange.invitation",
     "exchange.question",
     "exchange.bid",
@@ -267,6 +269,21 @@ def test_every_model_is_registered() -> None:
 def test_change_and_history_pages_load_for_every_kind_of_row(
     admin_client: Client, marketplace: Marketplace, awarded_job: Award
 ) -> None:
+    # A roster upload, and one licence number at two more vendors (a duplicate flag).
+    RosterImport.objects.create(
+        vendor=marketplace.vendor, uploaded_by=marketplace.vendor_owner, total_rows=1
+    )
+    for name in ("Second Opinion Ltd", "Third Opinion Ltd"):
+        credential_add(
+            specialist=specialist_create(
+                vendor=vendor_create(name=name), user=None, full_name=f"Nurse at {name}"
+            ),
+            user=None,
+            field=marketplace.credential.field,
+            level=marketplace.credential.level,
+            issuer="Nursing and Midwifery Council",
+            identifier="NMC-0002",
+        )
     seen = []
     for model in REGISTERED:
         obj = model._default_manager.first()

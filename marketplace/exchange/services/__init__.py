@@ -16,6 +16,13 @@ from marketplace.exchange.services.jobs import (
     job_mark_unsuccessful,
     job_publish,
 )
+from marketplace.exchange.services.matching import (
+    MatchResult,
+    job_match,
+    job_matching_record_failure,
+    job_request_matching,
+    reconcile_matching,
+)
 from marketplace.exchange.services.notifications import notification_mark_read, notify_organisation
 from marketplace.exchange.services.questions import question_answer, question_ask
 from marketplace.exchange.services.screenings import (
@@ -30,6 +37,7 @@ from marketplace.exchange.services.screenings import (
 )
 
 __all__ = [
+    "MatchResult",
     "award_make",
     "bid_draft_create",
     "bid_reject",
@@ -42,13 +50,17 @@ __all__ = [
     "job_cancel",
     "job_close_bidding",
     "job_mark_unsuccessful",
+    "job_match",
+    "job_matching_record_failure",
     "job_publish",
+    "job_request_matching",
     "lab_rescreen",
     "notification_mark_read",
     "notify_organisation",
     "process_ownership_changes",
     "question_answer",
     "question_ask",
+    "reconcile_matching",
     "reconcile_screenings",
     "screening_override",
     "screening_record_failure",

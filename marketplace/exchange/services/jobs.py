@@ -14,6 +14,7 @@ from labs.permissions import can_manage_jobs
 from marketplace.accounts.models import Role, User
 from marketplace.core.errors import InvalidTransition, NotPermitted, RuleViolation
 from marketplace.exchange.models import Bid, BidStatus
+from marketplace.exchange.services.matching import job_request_matching
 from marketplace.exchange.services.notifications import notify_organisation
 from vendors.models import Vendor
 
@@ -48,6 +49,7 @@ def job_publish(*, job: Job, user: User) -> Job:
     job.status = JobStatus.OPEN
     job.published_at = now
     job.save(update_fields=["status", "published_at", "updated_at"])
+    job_request_matching(job=job)
     return job
 
 
