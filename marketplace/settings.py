@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "labs",
     "vendors",
     "marketplace.exchange",
+    "marketplace.partners",
     "marketplace.demo",
 ]
 
