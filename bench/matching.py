@@ -317,7 +317,7 @@ def main() -> None:
     app.conf.broker_url = "memory://"
 
     old_name = connection.settings_dict["NAME"]
-    connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
     try:
         from labs.models import Job
         from marketplace.exchange.matching import rank_vendors

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "rest_framework_api_key",
     "simple_history",
     "django_htmx",
     "marketplace.core",
@@ -212,6 +213,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "vendors.tasks.reconcile_roster_imports_task",
         "schedule": timedelta(seconds=PERIODIC_INTERVAL_SECONDS),
     },
+    "retry-webhooks": {
+        "task": "marketplace.partners.tasks.webhook_retry_due_task",
+        "schedule": timedelta(seconds=PERIODIC_INTERVAL_SECONDS),
+    },
 }
 
 # --- E-mail -----------------------------------------------------------------------------
@@ -224,12 +229,22 @@ DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="marketplace@l
 
 # --- Django REST framework and the OpenAPI schema ----------------------------------------
 REST_FRAMEWORK = {
+    # Bearer first: its challenge makes missing or bad credentials a 401, not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "marketplace.partners.authentication.BearerAPIKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "marketplace.core.pagination.CappedLimitOffsetPagination",
+    "EXCEPTION_HANDLER": "marketplace.core.api.api_exception_handler",
+}
+# Requests per API key (by scope) or per signed-in user; "N/second|minute|hour|day".
+API_THROTTLE_RATES = {
+    "write_key": env.str("API_THROTTLE_WRITE_KEY", default="600/min"),
+    "read_key": env.str("API_THROTTLE_READ_KEY", default="1200/min"),
+    "user": env.str("API_THROTTLE_USER", default="600/min"),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Expert Data Exchange API",
@@ -253,6 +268,10 @@ OWNERSHIP_MATERIALITY_FLOOR_PERCENT = Decimal(
 )
 # Matching (DESIGN section 5): how many of the best-ranked eligible vendors are invited.
 MATCHING_INVITE_TOP_N = env.int("MATCHING_INVITE_TOP_N", default=10)
+# Webhooks (docs/webhooks.md): plain http is accepted only to 127.0.0.1, and only in
+# development and tests; every attempt times out after this many seconds.
+WEBHOOK_ALLOW_HTTP_LOCALHOST = env.bool("WEBHOOK_ALLOW_HTTP_LOCALHOST", default=DEBUG)
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=5.0)
 
 # --- Security ----------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

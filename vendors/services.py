@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -49,6 +50,8 @@ logger = logging.getLogger(__name__)
 # Work owned by the exchange app, asked for by name (vendors must not import exchange).
 REEVALUATE_INVITATIONS_TASK = "marketplace.exchange.tasks.reevaluate_vendor_invitations_task"
 NOTIFY_EXPIRIES_TASK = "marketplace.exchange.tasks.notify_vendor_expiries_task"
+# The partners app's webhook emission, asked for by name too (docs/webhooks.md).
+EMIT_WEBHOOK_EVENT_TASK = "marketplace.partners.tasks.emit_event_task"
 
 
 @transaction.atomic
@@ -758,7 +761,36 @@ def roster_import_run(*, import_id: int) -> RosterImport | None:
         except Exception:  # the database itself may be failing; then the lease runs out
             logger.exception("could not hand roster import %s back", import_id)
         raise
-    return RosterImport.objects.get(pk=import_id)
+    finished = RosterImport.objects.select_related("vendor").get(pk=import_id)
+    if finished.started_at == started and finished.status in (
+        RosterImportStatus.DONE,
+        RosterImportStatus.FAILED,
+    ):
+        _announce_roster_import_finished(finished)
+    return finished
+
+
+def _announce_roster_import_finished(roster_import: RosterImport) -> None:
+    assert roster_import.started_at is not None
+    run = f"{roster_import.pk}:{roster_import.started_at.isoformat()}"
+    enqueue_on_commit(
+        EMIT_WEBHOOK_EVENT_TASK,
+        [roster_import.vendor.organisation_id],
+        "roster_import.finished",
+        {
+            "roster_import_id": roster_import.pk,
+            "vendor_id": roster_import.vendor_id,
+            "status": roster_import.status,
+            "total_rows": roster_import.total_rows,
+            "rows_created": roster_import.rows_created,
+            "specialists_created": roster_import.specialists_created,
+            "error_count": len(roster_import.errors or []),
+            "finished_at": roster_import.finished_at.isoformat()
+            if roster_import.finished_at
+            else None,
+        },
+        str(uuid.uuid5(uuid.NAMESPACE_URL, f"marketplace-event:roster_import.finished:{run}")),
+    )
 
 
 def _roster_import_claimed(import_id: int, ours: QuerySet[RosterImport]) -> None:

@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
+from itertools import groupby
+from operator import itemgetter
 from typing import Any, TypeVar, cast
 
 from django.db import connection
@@ -56,6 +58,28 @@ from vendors.models import (
 )
 
 K = TypeVar("K", bound=Hashable)
+
+
+def _reasons(evaluation: Evaluation) -> list[str]:
+    context = evaluation.context
+    assert context is not None, "reasons are written for evaluations of a ranking"
+    staffing = staffing_reason(evaluation.staffing, context.needs, context.delivery_date)
+    if not evaluation.eligible:
+        why = [*evaluation.missing_attestations]
+        if not evaluation.staffing.complete:
+            why.append(staffing)
+        if evaluation.verdict == Verdict.BLOCKED:
+            why.append(_screening_reason(evaluation))
+        return why
+    assert evaluation.score is not None and evaluation.components is not None
+    return [
+        staffing,
+        _screening_reason(evaluation),
+        *_history_reasons(evaluation.history or History()),
+        _spend_reason(evaluation.entity_id, context.spend),
+        _score_reason(evaluation.score, evaluation.components),
+    ]
+
 
 # --- the score -------------------------------------------------------------------------------
 # Each component is a number from 0 to 1; the score is the weighted sum, 0 to 100.
@@ -172,8 +196,11 @@ class Staffing:
         return self.distinct_qualified - self.total_filled
 
 
+Options = frozenset[int] | tuple[int, ...]
+
+
 @lru_cache(maxsize=4096)
-def _ordered(options: frozenset[int]) -> tuple[int, ...]:
+def _ordered(options: Options) -> tuple[int, ...]:
     return tuple(sorted(options))
 
 
@@ -251,19 +278,20 @@ def _max_flow(classes: Sequence[tuple[tuple[int, ...], int]], seats: Sequence[in
     return flow
 
 
-def staff_classes(seats: Sequence[int], classes: Mapping[frozenset[int], int]) -> Staffing:
+@lru_cache(maxsize=64)
+def _unstaffed(seats: tuple[int, ...]) -> Staffing:
+    zeros = (0,) * len(seats)
+    return Staffing(seats=seats, filled=zeros, qualified=zeros, distinct_qualified=0)
+
+
+def staff_classes(seats: Sequence[int], classes: Mapping[Options, int]) -> Staffing:
     """The maximum staffing when `classes` says how many specialists qualify for exactly
-    each set of requirements (by index into `seats`)."""
+    each set of requirements (indexes into `seats`, as a frozenset or a sorted tuple)."""
     items = [(_ordered(options), size) for options, size in classes.items() if options and size]
-    r_count = len(seats)
     if not items:
-        return Staffing(
-            seats=tuple(seats),
-            filled=(0,) * r_count,
-            qualified=(0,) * r_count,
-            distinct_qualified=0,
-        )
+        return _unstaffed(tuple(seats))
     flow = _max_flow(items, seats)
+    r_count = len(seats)
     filled = [0] * r_count
     qualified = [0] * r_count
     for c, (options, size) in enumerate(items):
@@ -384,7 +412,7 @@ def group_roots(graph: OwnershipGraph, entity_ids: Iterable[int]) -> dict[int, i
 
 def _staffing_classes(
     needs: list[SeatNeed], delivery_date: date
-) -> dict[int, dict[frozenset[int], int]]:
+) -> dict[int, dict[tuple[int, ...], int]]:
     """Per vendor, how many active specialists qualify for exactly each set of
     requirements: one query, reduced in the database to at most 2^R rows a vendor.
 
@@ -421,72 +449,77 @@ def _staffing_classes(
     """
     params = [*flag_params, True, CredentialStatus.VERIFIED, delivery_date, *match_params]
     indexes = [i for i, _ in usable]
-    patterns: dict[tuple[int, ...], frozenset[int]] = {}
-    found: dict[int, dict[frozenset[int], int]] = defaultdict(dict)
+    patterns: dict[tuple[int, ...], tuple[int, ...]] = {}
+    found: dict[int, dict[tuple[int, ...], int]] = defaultdict(dict)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         for vendor_id, *row in cursor.fetchall():
             key = tuple(row[:-1])
             options = patterns.get(key)
             if options is None:
-                options = patterns[key] = frozenset(
+                options = patterns[key] = tuple(
                     i for i, flag in zip(indexes, key, strict=True) if flag
                 )
             found[vendor_id][options] = row[-1]
     return found
 
 
-@dataclass(frozen=True, slots=True)
-class HeldAttestation:
-    kind_id: int
-    issued_on: date
-    expires_on: date
-
-
-def attestation_valid_through(held: HeldAttestation, delivery_date: date) -> bool:
+def attestation_valid_through(issued_on: date, expires_on: date, delivery_date: date) -> bool:
     """Valid through the delivery date, as Attestation.is_valid_through (for one with
     status valid): issued_on <= delivery_date < expires_on. expires_on is the first day
     it no longer holds, so one expiring on the delivery date does not cover the job; one
     expiring the day after does."""
-    return held.issued_on <= delivery_date < held.expires_on
+    return issued_on <= delivery_date < expires_on
 
 
-def _attestations(kind_ids: Collection[int]) -> dict[int, list[HeldAttestation]]:
+# (kind id, issued on, expires on) of an attestation with status valid.
+HeldAttestation = tuple[int, date, date]
+
+
+def _attestations(kind_ids: Collection[int]) -> dict[int, tuple[HeldAttestation, ...]]:
     """The attestations of these kinds with status valid, by vendor: one query."""
-    found: dict[int, list[HeldAttestation]] = defaultdict(list)
-    if kind_ids:
-        for vendor_id, kind_id, issued_on, expires_on in Attestation.objects.filter(
-            kind_id__in=list(kind_ids), status=AttestationStatus.VALID
-        ).values_list("vendor_id", "kind_id", "issued_on", "expires_on"):
-            found[vendor_id].append(HeldAttestation(kind_id, issued_on, expires_on))
-    return found
+    if not kind_ids:
+        return {}
+    rows = (
+        Attestation.objects.filter(kind_id__in=list(kind_ids), status=AttestationStatus.VALID)
+        .order_by("vendor_id")
+        .values_list("vendor_id", "kind_id", "issued_on", "expires_on")
+    )
+    return {
+        vendor_id: tuple(row[1:] for row in held)
+        for vendor_id, held in groupby(rows, key=itemgetter(0))
+    }
 
 
 def _attestation_gaps(
-    held: list[HeldAttestation], required: Mapping[int, str], delivery_date: date
-) -> Sequence[str]:
-    covered = {a.kind_id for a in held if attestation_valid_through(a, delivery_date)}
+    held: Sequence[HeldAttestation], required: Mapping[int, str], delivery_date: date
+) -> tuple[str, ...]:
+    covered = {
+        kind
+        for kind, issued, expires in held
+        if attestation_valid_through(issued, expires, delivery_date)
+    }
     if covered.issuperset(required):
         return ()
     gaps = []
     for kind_id, name in sorted(required.items(), key=lambda item: item[1]):
         if kind_id in covered:
             continue
-        of_kind = [a for a in held if a.kind_id == kind_id]
-        latest = max(of_kind, key=lambda a: a.expires_on, default=None)
+        of_kind = [a for a in held if a[0] == kind_id]
+        latest = max(of_kind, key=lambda a: a[2], default=None)
         if latest is None:
             gaps.append(f"No valid {name} attestation.")
-        elif latest.issued_on > delivery_date:
+        elif latest[1] > delivery_date:
             gaps.append(
-                f"{name} attestation is not in force until {latest.issued_on.isoformat()}, "
+                f"{name} attestation is not in force until {latest[1].isoformat()}, "
                 f"after the delivery date {delivery_date.isoformat()}."
             )
         else:
             gaps.append(
-                f"{name} attestation expires on {latest.expires_on.isoformat()}, not after "
+                f"{name} attestation expires on {latest[2].isoformat()}, not after "
                 f"the delivery date {delivery_date.isoformat()}."
             )
-    return gaps
+    return tuple(gaps)
 
 
 # --- the result ------------------------------------------------------------------------------
@@ -494,7 +527,8 @@ def _attestation_gaps(
 
 @dataclass(slots=True)
 class Evaluation:
-    """One vendor's standing for one job."""
+    """One vendor's standing for one job. The reasons, in words a lab can read, are
+    written when first read: a ranking of 5,000 vendors invites ten."""
 
     vendor_id: int
     vendor_name: str
@@ -506,10 +540,12 @@ class Evaluation:
     verdict: str | None = None  # effective screening verdict; None if not screened
     computed_verdict: str | None = None  # what the rules gave, before an override
     screening_reasons: Sequence[str] = ()
+    history: History | None = None
     components: Mapping[str, float] | None = None
     score: Decimal | None = None
-    reasons: list[str] = field(default_factory=list)
     rank: int | None = None
+    context: ReasonContext | None = field(default=None, repr=False)
+    written: list[str] | None = field(default=None, repr=False)
 
     @property
     def eligible(self) -> bool:
@@ -519,6 +555,12 @@ class Evaluation:
             and self.verdict is not None
             and self.verdict != Verdict.BLOCKED
         )
+
+    @property
+    def reasons(self) -> list[str]:
+        if self.written is None:
+            self.written = _reasons(self)
+        return self.written
 
 
 @dataclass
@@ -585,8 +627,9 @@ def _histories(job: Job) -> dict[int, History]:
 class Spend:
     total: Decimal
     by_group: dict[int, Decimal]  # root entity -> spend
-    roots: dict[int, int]  # entity -> root entity
-    graph: OwnershipGraph | None
+    roots: dict[int, int]  # entity -> root entity, for entities with a root above them
+    root_names: dict[int, str]
+    known: bool = True  # False: no spend yet, groups were not worked out
 
     def root(self, entity_id: int) -> int:
         return self.roots.get(entity_id, entity_id)
@@ -608,17 +651,31 @@ def _spend(job: Job, vendor_entities: Iterable[int], as_of: date) -> Spend:
         .order_by()
     )
     if not any(row["total"] for row in rows):
-        return Spend(total=Decimal(0), by_group={}, roots={}, graph=None)
+        return Spend(total=Decimal(0), by_group={}, roots={}, root_names={}, known=False)
     entities = set(vendor_entities) | {row["vendor__entity_id"] for row in rows}
     graph = OwnershipGraph.load(as_of=as_of, upstream_of=entities)
-    roots = group_roots(graph, entities)
+    roots = {e: r for e, r in group_roots(graph, entities).items() if e != r}
     by_group: dict[int, Decimal] = defaultdict(Decimal)
     for row in rows:
-        by_group[roots[row["vendor__entity_id"]]] += row["total"] or Decimal(0)
-    graph.ensure_names({root for entity, root in roots.items() if root != entity})
+        entity = row["vendor__entity_id"]
+        by_group[roots.get(entity, entity)] += row["total"] or Decimal(0)
+    tops = set(roots.values())
+    graph.ensure_names(tops)
     return Spend(
-        total=sum(by_group.values(), Decimal(0)), by_group=by_group, roots=roots, graph=graph
+        total=sum(by_group.values(), Decimal(0)),
+        by_group=dict(by_group),
+        roots=roots,
+        root_names={top: graph.name(top) for top in tops},
     )
+
+
+@dataclass
+class ReasonContext:
+    """What writing any vendor's reasons needs, shared by one ranking."""
+
+    needs: list[SeatNeed]
+    delivery_date: date
+    spend: Spend
 
 
 # --- reasons ---------------------------------------------------------------------------------
@@ -695,10 +752,12 @@ def _history_reasons(history: History) -> list[str]:
 
 def _spend_reason(entity_id: int, spend: Spend) -> str:
     root = spend.root(entity_id)
-    if root == entity_id or spend.graph is None:
-        who = "this vendor" if spend.graph is not None else "this vendor or its group"
+    if not spend.known:
+        who = "this vendor or its group"
+    elif root == entity_id:
+        who = "this vendor"
     else:
-        who = f"this vendor's group under {spend.graph.name(root)}"
+        who = f"this vendor's group under {spend.root_names[root]}"
     share = spend.share(entity_id)
     if share == 0:
         return f"None of your spend is with {who} yet."
@@ -765,21 +824,19 @@ def _score_reason(score: Decimal, components: Mapping[str, float]) -> str:
 # --- ranking ---------------------------------------------------------------------------------
 
 
-@dataclass(slots=True)
-class _SubjectEntity:
-    pk: int
-    name: str
-    record_id: str
-
-
-@dataclass(slots=True)
 class _ScreeningSubject:
-    """What screen_vendors reads of a vendor (pk, entity_id, entity.name and record_id),
-    from the candidates' row: 5,000 model instances would cost more than the SQL floor."""
+    """What screen_vendors reads of a vendor (pk, entity_id, entity.name and
+    entity.record_id), from the candidates' row: building 5,000 vendor and entity model
+    instances would cost more than the SQL floor of the whole matching."""
 
-    pk: int
-    entity_id: int
-    entity: _SubjectEntity
+    __slots__ = ("entity_id", "name", "pk", "record_id")
+
+    def __init__(self, pk: int, entity_id: int, name: str, record_id: str):
+        self.pk, self.entity_id, self.name, self.record_id = pk, entity_id, name, record_id
+
+    @property
+    def entity(self) -> _ScreeningSubject:
+        return self  # the entity's name and record id, on the same object
 
 
 def _screen(job: Job, evaluations: list[Evaluation], today: date) -> None:
@@ -789,9 +846,7 @@ def _screen(job: Job, evaluations: list[Evaluation], today: date) -> None:
     if not evaluations:
         return
     subjects = [
-        _ScreeningSubject(
-            e.vendor_id, e.entity_id, _SubjectEntity(e.entity_id, e.entity_name, e.entity_record_id)
-        )
+        _ScreeningSubject(e.vendor_id, e.entity_id, e.entity_name, e.entity_record_id)
         for e in evaluations
     ]
     screened = screen_vendors(lab=job.lab, vendors=cast(list[Vendor], subjects), as_of=today)
@@ -803,7 +858,7 @@ def _screen(job: Job, evaluations: list[Evaluation], today: date) -> None:
     for evaluation in evaluations:
         result = screened[evaluation.vendor_id]
         evaluation.computed_verdict = evaluation.verdict = result.verdict
-        evaluation.screening_reasons = result.reasons
+        evaluation.screening_reasons = tuple(result.reasons)
         if evaluation.vendor_id in overrides and not is_worse(
             overrides[evaluation.vendor_id], result.verdict
         ):
@@ -821,7 +876,7 @@ def rank_vendors(*, job: Job, vendor_ids: Collection[int] | None = None) -> Rank
     delivery = job.delivery_date
     requirements = SeatRequirement.objects.filter(job=job).select_related("field", "min_level")
     needs = seat_needs(requirements, QualificationLevel.objects.all())
-    seats = [need.count for need in needs]
+    seats = tuple(need.count for need in needs)
     required_kinds = dict(job.required_attestations.values_list("pk", "name"))
 
     candidates = Vendor.objects.filter(organisation__is_active=True)
@@ -838,7 +893,7 @@ def rank_vendors(*, job: Job, vendor_ids: Collection[int] | None = None) -> Rank
             entity_record_id=record_id,
             staffing=staff_classes(seats, classes.get(vendor_id, {})),
             missing_attestations=_attestation_gaps(
-                attestations.get(vendor_id, []), required_kinds, delivery
+                attestations.get(vendor_id, ()), required_kinds, delivery
             )
             if required_kinds
             else (),
@@ -855,29 +910,20 @@ def rank_vendors(*, job: Job, vendor_ids: Collection[int] | None = None) -> Rank
     ineligible = [e for e in evaluations if not e.eligible]
     histories = _histories(job)
     spend = _spend(job, [e.entity_id for e in eligible], today)
+    context = ReasonContext(needs=needs, delivery_date=delivery, spend=spend)
     for evaluation in ineligible:
-        evaluation.reasons = [*evaluation.missing_attestations]
-        if not evaluation.staffing.complete:
-            evaluation.reasons.append(staffing_reason(evaluation.staffing, needs, delivery))
-        if evaluation.verdict == Verdict.BLOCKED:
-            evaluation.reasons.append(_screening_reason(evaluation))
+        evaluation.context = context
     for evaluation in eligible:
         assert evaluation.verdict is not None
-        history = histories.get(evaluation.vendor_id, History())
+        evaluation.context = context
+        evaluation.history = histories.get(evaluation.vendor_id)
         evaluation.components = score_components(
             staffing=evaluation.staffing,
             verdict=evaluation.verdict,
-            history=history,
+            history=evaluation.history or History(),
             spend_share=spend.share(evaluation.entity_id),
         )
         evaluation.score = weighted_score(evaluation.components)
-        evaluation.reasons = [
-            staffing_reason(evaluation.staffing, needs, delivery),
-            _screening_reason(evaluation),
-            *_history_reasons(history),
-            _spend_reason(evaluation.entity_id, spend),
-            _score_reason(evaluation.score, evaluation.components),
-        ]
     eligible.sort(key=lambda e: (-(e.score or 0), e.vendor_name, e.vendor_id))
     for position, evaluation in enumerate(eligible, start=1):
         evaluation.rank = position

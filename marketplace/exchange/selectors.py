@@ -8,7 +8,15 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from labs.models import Job, JobStatus, Lab, Visibility
 from marketplace.accounts.models import User
 from marketplace.core.errors import DomainError, NotFound
-from marketplace.exchange.models import Bid, BidStatus, Invitation, Notification, Question
+from marketplace.exchange.models import (
+    Bid,
+    BidStatus,
+    Contract,
+    Invitation,
+    Notification,
+    Question,
+    Screening,
+)
 from vendors.models import Vendor
 
 # With sealed bidding the lab reads bid contents only from evaluation on.
@@ -117,3 +125,26 @@ def notification_list_for_user(*, user: User, unread_only: bool = False) -> Quer
     if unread_only:
         notifications = notifications.filter(read_at__isnull=True)
     return notifications
+
+
+def screening_list_for_lab(*, lab: Lab) -> QuerySet[Screening]:
+    """The lab's screenings of vendors and of bids, with their verdicts and evidence."""
+    return Screening.objects.filter(lab=lab).select_related("vendor__organisation", "bid")
+
+
+def screening_get_for_lab(*, lab: Lab, screening_id: int) -> Screening:
+    screening = screening_list_for_lab(lab=lab).filter(pk=screening_id).first()
+    if screening is None:
+        raise NotFound("No such screening.")
+    return screening
+
+
+def contract_get_for_lab(*, lab: Lab, contract_id: int) -> Contract:
+    contract = (
+        Contract.objects.filter(lab=lab, pk=contract_id)
+        .select_related("award__job", "vendor__organisation", "lab")
+        .first()
+    )
+    if contract is None:
+        raise NotFound("No such contract.")
+    return contract

@@ -4,6 +4,7 @@ services, with the admin recorded in the change history."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -84,6 +85,7 @@ WITHOUT_ADD_PAGE = {
     "exchange.award",
     "exchange.contract",
     "exchange.notification",
+    "partners.webhookdelivery",
 }
 
 
@@ -284,6 +286,21 @@ def test_change_and_history_pages_load_for_every_kind_of_row(
             issuer="Nursing and Midwifery Council",
             identifier="NMC-0002",
         )
+    # A webhook endpoint with one logged (failed) delivery attempt.
+    from marketplace.partners.models import WebhookAttempt, WebhookDelivery
+    from marketplace.partners.webhook_services import webhook_endpoint_create
+
+    endpoint, _ = webhook_endpoint_create(
+        organisation=awarded_job.job.lab.organisation,
+        url="https://partner.example/hooks",
+        event_types=["job.awarded"],
+    )
+    delivery = WebhookDelivery.objects.create(
+        endpoint=endpoint, event_type="job.awarded", event_id=uuid.uuid4(), payload={"a": 1}
+    )
+    WebhookAttempt.objects.create(
+        delivery=delivery, attempted_at=timezone.now(), status_code=500, error="HTTP 500: no"
+    )
     seen = []
     for model in REGISTERED:
         obj = model._default_manager.first()

@@ -26,6 +26,7 @@ from marketplace.exchange.models import (
 from marketplace.exchange.services.jobs import _notify_bidders
 from marketplace.exchange.services.notifications import notify_organisation
 from marketplace.exchange.services.screenings import screening_refresh_now
+from marketplace.exchange.services.webhook_events import event_announce, job_summary
 
 AWARDABLE = (BidStatus.SUBMITTED, BidStatus.SHORTLISTED)
 HUNDRED = Decimal(100)
@@ -114,9 +115,10 @@ def _award_locked(*, job: Job, user: User, cleaned: dict[int, Decimal], note: st
     except IntegrityError:
         raise InvalidTransition("This job has already been awarded.") from None
     now = timezone.now()
+    contracts: dict[int, Contract] = {}
     for bid in bids:
         share = cleaned[bid.pk]
-        Contract.objects.create(
+        contracts[bid.pk] = Contract.objects.create(
             award=award,
             bid=bid,
             vendor=bid.vendor,
@@ -141,7 +143,41 @@ def _award_locked(*, job: Job, user: User, cleaned: dict[int, Decimal], note: st
             dedupe_key=f"award.made:{award.pk}",
         )
     _notify_bidders(job, kind="job.awarded", title=f"{job.title} has been awarded")
+    _announce_award(job, award, bids, contracts)
     return award
+
+
+def _announce_award(
+    job: Job, award: Award, bids: list[Bid], contracts: dict[int, Contract]
+) -> None:
+    def terms(bid: Bid) -> dict[str, object]:
+        contract = contracts[bid.pk]
+        return {
+            "bid_id": bid.pk,
+            "contract_id": contract.pk,
+            "share_percent": f"{contract.share_percent:.2f}",
+            "value": f"{contract.value:.2f}",
+            "currency": contract.currency,
+        }
+
+    event_announce(
+        organisations=[job.lab.organisation_id],
+        event_type="job.awarded",
+        payload={
+            "job": job_summary(job),
+            "award_id": award.pk,
+            "contracts": [{**terms(b), "vendor": b.vendor.organisation.name} for b in bids],
+        },
+        key=str(award.pk),
+    )
+    # Each awarded vendor hears of its own share only.
+    for bid in bids:
+        event_announce(
+            organisations=[bid.vendor.organisation_id],
+            event_type="award.made",
+            payload={"job": job_summary(job), "award_id": award.pk, **terms(bid)},
+            key=f"{award.pk}:{bid.pk}",
+        )
 
 
 @transaction.atomic

@@ -15,7 +15,9 @@ from marketplace.accounts.models import User
 from marketplace.core.errors import InvalidTransition, NotFound, NotPermitted, RuleViolation
 from marketplace.exchange.models import Bid, BidRevision, BidStatus
 from marketplace.exchange.permissions import can_bid_on, vendor_can_see_job
+from marketplace.exchange.selectors import bids_are_visible_to_lab
 from marketplace.exchange.services.screenings import screening_request
+from marketplace.exchange.services.webhook_events import event_announce
 from vendors.models import Specialist, Vendor
 from vendors.permissions import can_bid
 
@@ -77,6 +79,29 @@ def _record_revision(bid: Bid, user: User, specialists: list[Specialist]) -> Bid
         note=bid.note,
         specialist_ids=sorted(s.pk for s in specialists),
         created_by=user,
+    )
+
+
+def _announce_to_lab(bid: Bid, job: Job, event_type: str) -> None:
+    """Tells the lab's webhooks (never another vendor's) of a bid. While the job's bids
+    are sealed the lab learns only that a bid arrived, changed or left: no price, no terms."""
+    payload: dict[str, object] = {
+        "job_id": job.pk,
+        "bid_id": bid.pk,
+        "vendor": bid.vendor.organisation.name,
+    }
+    if event_type != "bid.withdrawn" and bids_are_visible_to_lab(job):
+        payload |= {
+            "revision": bid.revision_number,
+            "price": f"{bid.price:.2f}",
+            "currency": bid.currency,
+            "timeline_days": bid.timeline_days,
+        }
+    event_announce(
+        organisations=[job.lab.organisation_id],
+        event_type=event_type,
+        payload=payload,
+        key=f"{bid.pk}:{bid.revision_number}:{bid.status}",
     )
 
 
@@ -188,6 +213,7 @@ def bid_submit(
     bid.proposed_specialists.set(chosen)
     _record_revision(bid, user, chosen)
     screening_request(lab=job.lab, vendor=vendor, bid=bid)
+    _announce_to_lab(bid, job, "bid.submitted")
     return bid
 
 
@@ -234,6 +260,7 @@ def bid_revise(
     _record_revision(bid, user, chosen)
     if specialists is not None:
         screening_request(lab=bid.job.lab, vendor=bid.vendor, bid=bid)
+    _announce_to_lab(bid, bid.job, "bid.revised")
     return bid
 
 
@@ -245,9 +272,12 @@ def bid_withdraw(*, bid: Bid, user: User) -> Bid:
     bid = _bid_for_update(bid)
     if bid.status not in ACTIVE_BEFORE_DEADLINE:
         raise InvalidTransition(f"A {bid.status} bid cannot be withdrawn.")
+    was_submitted = bid.status == BidStatus.SUBMITTED
     bid.status = BidStatus.WITHDRAWN
     bid.withdrawn_at = timezone.now()
     bid.save(update_fields=["status", "withdrawn_at"])
+    if was_submitted:  # the lab never knew of a draft
+        _announce_to_lab(bid, bid.job, "bid.withdrawn")
     return bid
 
 

@@ -26,6 +26,7 @@ from marketplace.exchange.matching import (
 from marketplace.exchange.models import Invitation, Notification
 from marketplace.exchange.services.jobs import LAB_DECIDERS
 from marketplace.exchange.services.notifications import notify_organisation
+from marketplace.exchange.services.webhook_events import event_announce
 from vendors.models import Attestation, AttestationStatus, Credential, CredentialStatus, Vendor
 
 # Reasons starting with this were written by the re-evaluation, and are replaced by it.
@@ -65,6 +66,25 @@ def vendor_expiries_notify(
             )
             + "\n\nAdd the renewed credentials to keep these specialists eligible for jobs.",
             dedupe_key=f"credential.expired:{vendor.pk}:{_digest(c.pk for c in expired)}",
+        )
+        event_announce(
+            organisations=[vendor.organisation_id],
+            event_type="credential.expired",
+            payload={
+                "vendor_id": vendor.pk,
+                "credentials": [
+                    {
+                        "id": c.pk,
+                        "specialist_id": c.specialist_id,
+                        "specialist": c.specialist.full_name,
+                        "field": str(c.field),
+                        "level": str(c.level),
+                        "expires_on": c.expires_on,
+                    }
+                    for c in expired
+                ],
+            },
+            key=f"{vendor.pk}:{_digest(c.pk for c in expired)}",
         )
     attestations = (
         Attestation.objects.filter(pk__in=list(attestation_ids), status=AttestationStatus.EXPIRED)

@@ -16,6 +16,7 @@ from marketplace.core.errors import InvalidTransition, NotPermitted, RuleViolati
 from marketplace.exchange.models import Bid, BidStatus
 from marketplace.exchange.services.matching import job_request_matching
 from marketplace.exchange.services.notifications import notify_organisation
+from marketplace.exchange.services.webhook_events import event_announce, job_summary
 from vendors.models import Vendor
 
 LAB_DECIDERS = (Role.LAB_OWNER, Role.PROCUREMENT, Role.REVIEWER)
@@ -50,6 +51,12 @@ def job_publish(*, job: Job, user: User) -> Job:
     job.published_at = now
     job.save(update_fields=["status", "published_at", "updated_at"])
     job_request_matching(job=job)
+    event_announce(
+        organisations=[job.lab.organisation_id],
+        event_type="job.published",
+        payload={"job": job_summary(job)},
+        key=str(job.pk),
+    )
     return job
 
 
@@ -69,6 +76,21 @@ def _start_evaluation(job: Job, now: datetime) -> None:
         title=f"Bidding closed on {job.title}: {submitted} bid(s) to evaluate",
         roles=LAB_DECIDERS,
         dedupe_key=f"job.evaluation_started:{job.pk}",
+    )
+    event_announce(
+        organisations=[job.lab.organisation_id],
+        event_type="job.evaluation_started",
+        payload={"job": job_summary(job), "submitted_bids": submitted},
+        key=f"lab:{job.pk}",
+    )
+    # Bidders hear that bidding closed, not how many others bid.
+    event_announce(
+        organisations=Bid.objects.filter(job=job, status=BidStatus.SUBMITTED).values_list(
+            "vendor__organisation_id", flat=True
+        ),
+        event_type="job.evaluation_started",
+        payload={"job": job_summary(job)},
+        key=f"vendors:{job.pk}",
     )
 
 

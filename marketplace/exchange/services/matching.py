@@ -22,6 +22,7 @@ from marketplace.exchange.matching import Ranking, rank_vendors
 from marketplace.exchange.models import Invitation
 from marketplace.exchange.services.notifications import notify_organisation
 from marketplace.exchange.services.screenings import screening_request
+from marketplace.exchange.services.webhook_events import event_announce, job_summary
 from vendors.models import Vendor
 
 logger = logging.getLogger("marketplace.matching")
@@ -169,6 +170,12 @@ def _notify_invited(job: Job, ranking: Ranking, vendor: Vendor, invitation: Invi
             f"{job.delivery_date.isoformat()}. Seats: {seats}."
         ),
         dedupe_key=f"invitation.created:{invitation.pk}",
+    )
+    event_announce(
+        organisations=[vendor.organisation_id],
+        event_type="invitation.created",
+        payload={"invitation_id": invitation.pk, "job": job_summary(job)},
+        key=str(invitation.pk),
     )
 
 

@@ -10,6 +10,7 @@ from marketplace.core.errors import InvalidTransition, NotFound, NotPermitted, R
 from marketplace.exchange.models import Question
 from marketplace.exchange.permissions import can_ask_question, vendor_can_see_job
 from marketplace.exchange.services.notifications import notify_organisation
+from marketplace.exchange.services.webhook_events import event_announce, job_summary
 from vendors.models import Vendor
 
 
@@ -62,8 +63,10 @@ def question_answer(*, question: Question, user: User, answer: str) -> Question:
     interested = set(job.bids.values_list("vendor_id", flat=True))
     interested |= set(job.invitations.values_list("vendor_id", flat=True))
     interested.add(question.asked_by_vendor_id)
+    told = []
     for vendor in Vendor.objects.filter(pk__in=interested).select_related("organisation"):
         if vendor_can_see_job(vendor, job):
+            told.append(vendor.organisation_id)
             notify_organisation(
                 organisation=vendor.organisation,
                 kind="question.answered",
@@ -71,4 +74,18 @@ def question_answer(*, question: Question, user: User, answer: str) -> Question:
                 body=question.answer,
                 dedupe_key=f"question.answered:{question.pk}",
             )
+    event_announce(
+        organisations=told,
+        event_type="question.answered",
+        payload={
+            "job": job_summary(job),
+            "question": {
+                "id": question.pk,
+                "body": question.body,
+                "answer": question.answer,
+                "answered_at": question.answered_at,
+            },
+        },
+        key=str(question.pk),
+    )
     return question

@@ -27,6 +27,7 @@ from marketplace.exchange.models import (
 from marketplace.exchange.permissions import can_override_screening
 from marketplace.exchange.screening import compute_screening, is_worse
 from marketplace.exchange.services.notifications import notify_organisation
+from marketplace.exchange.services.webhook_events import event_announce
 from marketplace.ownership.engine import OwnershipGraph
 from marketplace.ownership.models import OwnershipChange, Stake
 from vendors.models import Vendor
@@ -123,6 +124,20 @@ def _notify_if_worse(screening: Screening, old: str | None, new: str) -> None:
         body="\n".join(screening.evidence.get("reasons", [])),
         roles=(Role.LAB_OWNER, Role.PROCUREMENT, Role.REVIEWER),
         dedupe_key=f"screening.changed:{screening.pk}:{screening.ownership_version}:{new}",
+    )
+    event_announce(
+        organisations=[screening.lab.organisation_id],
+        event_type="screening.changed",
+        payload={
+            "screening_id": screening.pk,
+            "vendor": {"id": screening.vendor_id, "name": vendor_name},
+            "bid_id": screening.bid_id,
+            "job_id": screening.bid.job_id if screening.bid_id else None,
+            "previous_verdict": old,
+            "verdict": new,
+            "reasons": list(screening.evidence.get("reasons", [])),
+        },
+        key=f"{screening.pk}:{screening.ownership_version}:{new}",
     )
 
 

@@ -1,0 +1,243 @@
+"""The base every API view builds on: the caller's organisation resolved once per
+request, tenant-kind checks, read-only keys, consistent errors, pagination, throttling.
+
+Scoping happens here, once: `initial()` sets `self.organisation` (and `self.lab` or
+`self.vendor`), and views build every queryset from selectors given that organisation,
+so an endpoint cannot forget the tenant. API keys are duck-typed through `request.auth`
+(an object with `organisation` and `is_read_only`) so this module needs no app model.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.generics import GenericAPIView
+from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
+from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.views import APIView
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from marketplace.accounts.models import Membership, Organisation, OrganisationKind
+from marketplace.core.errors import (
+    DomainError,
+    InvalidTransition,
+    NotFound,
+    NotPermitted,
+    RuleViolation,
+)
+from marketplace.core.pagination import CappedLimitOffsetPagination
+from marketplace.partners.idempotency import IdempotencyMixin
+
+ORGANISATION_HEADER = "X-Organisation"
+
+
+# --- Errors -------------------------------------------------------------------------------
+
+
+class APIError(exceptions.APIException):
+    """An API-layer refusal with a stable code."""
+
+    def __init__(self, message: str, *, code: str, status_code: int):
+        super().__init__(message, code=code)
+        self.status_code = status_code
+
+
+# Domain errors whose code needs a status other than their class's.
+DOMAIN_CODE_STATUS = {"bids_sealed": status.HTTP_409_CONFLICT}
+
+
+def domain_error_status(exc: DomainError) -> int:
+    if exc.code in DOMAIN_CODE_STATUS:
+        return DOMAIN_CODE_STATUS[exc.code]
+    for cls, code in (
+        (NotFound, status.HTTP_404_NOT_FOUND),
+        (NotPermitted, status.HTTP_403_FORBIDDEN),
+        (InvalidTransition, status.HTTP_409_CONFLICT),
+        (RuleViolation, status.HTTP_400_BAD_REQUEST),
+    ):
+        if isinstance(exc, cls):
+            return code
+    return status.HTTP_400_BAD_REQUEST
+
+
+def error_body(code: str, message: str, fields: dict[str, list[str]] | None = None) -> dict:
+    return {"error": {"code": code, "message": message, "fields": fields or {}}}
+
+
+def _flatten(detail: Any) -> list[str]:
+    if isinstance(detail, dict):
+        return [f"{key}: {msg}" for key, value in detail.items() for msg in _flatten(value)]
+    if isinstance(detail, list):
+        return [msg for item in detail for msg in _flatten(item)]
+    return [str(detail)]
+
+
+def _first_code(exc: exceptions.APIException) -> str:
+    codes = exc.get_codes()
+    while isinstance(codes, (list, dict)):
+        if not codes:
+            return exc.default_code
+        codes = next(iter(codes.values())) if isinstance(codes, dict) else codes[0]
+    return str(codes)
+
+
+def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """REST_FRAMEWORK["EXCEPTION_HANDLER"]: every error is
+    {"error": {"code", "message", "fields"}}."""
+    if isinstance(exc, DomainError):
+        fields = {exc.field: [exc.message]} if exc.field else {}
+        return Response(error_body(exc.code, exc.message, fields), status=domain_error_status(exc))
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound("Not found.")
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is None or not isinstance(exc, exceptions.APIException):
+        return response
+    if isinstance(exc, exceptions.ValidationError):
+        detail = exc.detail
+        if isinstance(detail, dict):
+            fields = {str(name): _flatten(value) for name, value in detail.items()}
+        else:
+            fields = {"non_field_errors": _flatten(detail)}
+        response.data = error_body("invalid", "The request is not valid.", fields)
+        return response
+    message = _flatten(exc.detail)[0] if exc.detail else str(exc)
+    response.data = error_body(_first_code(exc), message)
+    return response
+
+
+# --- Throttling ------------------------------------------------------------
+
+
+class CallerRateThrottle(SimpleRateThrottle):
+    """One bucket per API key, or per user for browser sessions. Rates come from
+    settings.API_THROTTLE_RATES ("write_key", "read_key", "user") at request time."""
+
+    def get_rate(self) -> str | None:
+        return None  # Chosen per request in allow_request.
+
+    def allow_request(self, request: Request, view: APIView) -> bool:
+        api_key = request.auth if hasattr(request.auth, "is_read_only") else None
+        if api_key is not None:
+            self.scope = "read_key" if api_key.is_read_only else "write_key"
+            ident = f"key:{api_key.pk}"
+        elif request.user and request.user.is_authenticated:
+            self.scope, ident = "user", f"user:{request.user.pk}"
+        else:
+            return True  # Anonymous callers are refused before they cost anything.
+        self.rate = settings.API_THROTTLE_RATES.get(self.scope)
+        if self.rate is None:
+            return True
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        self._ident = ident
+        return super().allow_request(request, view)
+
+    def get_cache_key(self, request: Request, view: APIView) -> str:
+        return f"api-throttle:{self.scope}:{self._ident}"
+
+
+# --- Permissions --------------------------------------------------------------------------
+
+
+class ReadOnlyKeyPermission(BasePermission):
+    """A read key may only use safe methods."""
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        if request.method in SAFE_METHODS or not getattr(request.auth, "is_read_only", False):
+            return True
+        raise APIError("This API key is read-only.", code="read_only_key", status_code=403)
+
+
+# --- Tenant resolution --------------------------------------------------------------------
+
+
+def resolve_organisation(request: Request) -> Organisation:
+    """The organisation the request acts for: the key's, or for a session user the one
+    named in X-Organisation, or their only membership."""
+    organisation = getattr(request.auth, "organisation", None)
+    if isinstance(organisation, Organisation):
+        return organisation
+    memberships = Membership.objects.filter(
+        user=request.user, organisation__is_active=True
+    ).select_related("organisation")
+    slug = request.headers.get(ORGANISATION_HEADER, "").strip()
+    if slug:
+        membership = memberships.filter(organisation__slug=slug).first()
+        if membership is None:
+            raise APIError(
+                "You are not a member of that organisation.",
+                code="not_a_member",
+                status_code=403,
+            )
+        return membership.organisation
+    found = list(memberships[:2])
+    if not found:
+        raise APIError(
+            "You are not a member of any organisation.", code="no_organisation", status_code=403
+        )
+    if len(found) > 1:
+        raise APIError(
+            f"You belong to several organisations: name one in the {ORGANISATION_HEADER} header.",
+            code="organisation_required",
+            status_code=400,
+        )
+    return found[0].organisation
+
+
+class OrganisationAPIView(IdempotencyMixin, GenericAPIView):
+    """Base of every tenant API view. Subclasses set `organisation_kind` to narrow the
+    caller to labs or vendors, and read data only through selectors given
+    `self.organisation` / `self.lab` / `self.vendor`."""
+
+    organisation_kind: str | None = None
+    permission_classes = [IsAuthenticated, ReadOnlyKeyPermission]
+    pagination_class = CappedLimitOffsetPagination
+    throttle_classes = [CallerRateThrottle]
+
+    organisation: Organisation
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        self.organisation = resolve_organisation(request)
+        if self.organisation_kind and self.organisation.kind != self.organisation_kind:
+            raise APIError(
+                f"This endpoint is for {self.organisation_kind}s.",
+                code="wrong_organisation_kind",
+                status_code=403,
+            )
+        self.idempotency_begin(request)
+
+    def list_response(self, queryset: Any, serializer_class: type[BaseSerializer]) -> Response:
+        """Filters (with the view's filterset) and paginates a selector's queryset."""
+        page = self.paginate_queryset(self.filter_queryset(queryset))
+        data = serializer_class(page, many=True, context=self.get_serializer_context()).data
+        return self.get_paginated_response(data)
+
+    def get_queryset(self) -> Any:
+        # django-filter asks for a queryset to build its form; views pass theirs to
+        # list_response instead. Schema generation calls this without a request.
+        return self.queryset
+
+
+class LabAPIView(OrganisationAPIView):
+    organisation_kind = OrganisationKind.LAB
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        self.lab = self.organisation.lab  # type: ignore[attr-defined]
+
+
+class VendorAPIView(OrganisationAPIView):
+    organisation_kind = OrganisationKind.VENDOR
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        self.vendor = self.organisation.vendor  # type: ignore[attr-defined]
