@@ -301,6 +301,9 @@ def test_change_and_history_pages_load_for_every_kind_of_row(
     WebhookAttempt.objects.create(
         delivery=delivery, attempted_at=timezone.now(), status_code=500, error="HTTP 500: no"
     )
+    from marketplace.partners.services import api_key_create
+
+    api_key_create(organisation=awarded_job.job.lab.organisation, scope="read", name="admin test")
     seen = []
     for model in REGISTERED:
         obj = model._default_manager.first()

@@ -117,3 +117,13 @@ def test_admin_adds_a_key_and_sees_it_once(db, acme, client):
     shown = [str(m) for m in response.context["messages"]]
     assert any(api_key.prefix in m for m in shown)
     assert client.get("/admin/partners/organisationapikey/").status_code == 200
+    from django.contrib.admin.utils import quote
+
+    change_url = f"/admin/partners/organisationapikey/{quote(api_key.pk)}/change/"
+    assert client.get(change_url).status_code == 200
+    client.post(
+        "/admin/partners/organisationapikey/",
+        {"action": "revoke", "_selected_action": [api_key.pk]},
+    )
+    api_key.refresh_from_db()
+    assert api_key.revoked

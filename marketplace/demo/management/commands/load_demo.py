@@ -23,8 +23,9 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         # The demo's invented addresses receive nothing: e-mail the demo triggers (screening
         # alerts sent after commit, among others) is kept in memory and dropped.
-        with quiet_task_log(enabled=options["verbosity"] < 2), override_settings(
-            EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"
+        with (
+            quiet_task_log(enabled=options["verbosity"] < 2),
+            override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"),
         ):
             summary = demo_load(stdout=self.stdout if options["verbosity"] > 1 else None)
         if summary.total_created:
