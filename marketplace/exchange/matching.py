@@ -284,7 +284,10 @@ def _unstaffed(seats: tuple[int, ...]) -> Staffing:
     return Staffing(seats=seats, filled=zeros, qualified=zeros, distinct_qualified=0)
 
 
-def staff_classes(seats: Sequence[int], classes: Mapping[Options, int]) -> Staffing:
+def staff_classes(
+    seats: Sequence[int],
+    classes: Mapping[frozenset[int], int] | Mapping[tuple[int, ...], int],
+) -> Staffing:
     """The maximum staffing when `classes` says how many specialists qualify for exactly
     each set of requirements (indexes into `seats`, as a frozenset or a sorted tuple)."""
     items = [(_ordered(options), size) for options, size in classes.items() if options and size]
@@ -315,13 +318,14 @@ def assign_seats(seats: Sequence[int], qualifications: Mapping[K, Collection[int
         options = frozenset(qualifications[key])
         if options:
             members[options].append(key)
-    items = [(_ordered(options), len(keys)) for options, keys in members.items()]
+    groups = [(_ordered(options), keys) for options, keys in members.items()]
+    items = [(ordered, len(keys)) for ordered, keys in groups]
     flow = _max_flow(items, seats)
     r_count = len(seats)
     assignment: dict[int, list[K]] = defaultdict(list)
-    for c, (options, _) in enumerate(items):
-        queue = iter(members[frozenset(options)])
-        for r in options:
+    for c, (ordered, keys) in enumerate(groups):
+        queue = iter(keys)
+        for r in ordered:
             for _ in range(flow[c * r_count + r]):
                 assignment[r].append(next(queue))
     return Staffing(
@@ -605,7 +609,7 @@ def _histories(job: Job) -> dict[int, History]:
         * 2.0
         / Cast(F("job__budget_min") + F("job__budget_max"), FloatField())
     )
-    for row in (
+    for priced in (
         Bid.objects.filter(
             status__in=PRICED_BID_STATUSES,
             job__status__in=PRICED_JOB_STATUSES,
@@ -617,9 +621,9 @@ def _histories(job: Job) -> dict[int, History]:
         .annotate(n=Count("id"), ratio_sum=Sum(midpoint_ratio))
         .order_by()
     ):
-        h = histories[row["vendor_id"]]
-        h.bids = row["n"]
-        h.price_ratio = row["ratio_sum"] / row["n"]
+        h = histories[priced["vendor_id"]]
+        h.bids = priced["n"]
+        h.price_ratio = priced["ratio_sum"] / priced["n"]
     return histories
 
 

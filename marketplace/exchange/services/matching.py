@@ -63,7 +63,7 @@ def _claim(job_id: int, *, rerun: bool) -> bool:
     claimable = Job.objects.filter(pk=job_id)
     if not rerun:
         claimable = claimable.filter(matching_state__in=CLAIMABLE)
-    update = {"matching_state": WorkState.RUNNING}
+    update: dict[str, object] = {"matching_state": WorkState.RUNNING}
     if rerun:
         update["matching_requested_at"] = timezone.now()
     return bool(claimable.update(**update))
@@ -141,6 +141,7 @@ def _store(job: Job, ranking: Ranking) -> MatchResult:
         [e.vendor_id for e in newcomers]
     )
     for evaluation in newcomers:
+        assert evaluation.rank is not None and evaluation.score is not None
         vendor = vendors[evaluation.vendor_id]
         invitation = Invitation.objects.create(
             job=job,
