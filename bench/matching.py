@@ -24,6 +24,7 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings")
@@ -107,7 +108,7 @@ def build(args: argparse.Namespace):  # type: ignore[no-untyped-def]
         [Entity(record_id=f"r-{i}", name=f"Rival {i}") for i in range(3)]
     )
     Competitor.objects.bulk_create([Competitor(lab=lab, entity=r) for r in rivals])
-    stakes = []
+    stakes: list[Stake] = []
 
     def stake(party, subject, share, kind="shareholding"):  # type: ignore[no-untyped-def]
         stakes.append(
@@ -277,7 +278,7 @@ def sql_floor(job) -> dict[int, list[int]]:  # type: ignore[no-untyped-def]
     requirements = list(SeatRequirement.objects.filter(job=job).select_related("min_level"))
     fields = sorted({r.field_id for r in requirements})
     counts = []
-    params: list[object] = []
+    params: list[Any] = []
     for i, r in enumerate(requirements):
         counts.append(
             f"SUM(CASE WHEN c.field_id = %s AND l.ladder = %s AND l.rank >= %s "
@@ -313,8 +314,7 @@ def main() -> None:
 
     from marketplace.celery import app
 
-    app.conf.task_always_eager = False
-    app.conf.broker_url = "memory://"
+    app.conf.update(task_always_eager=False, broker_url="memory://")
 
     old_name = connection.settings_dict["NAME"]
     connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)

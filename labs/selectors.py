@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from labs.models import Job, Lab
+from labs.models import Competitor, ConflictPolicy, Job, Lab, SeatRequirement
 from marketplace.core.errors import NotFound
 
 
@@ -26,3 +26,32 @@ def job_get_for_lab(*, lab: Lab, job_id: int) -> Job:
         return Job.objects.select_related("domain", "lab__organisation").get(lab=lab, pk=job_id)
     except Job.DoesNotExist:
         raise NotFound("No such job.") from None
+
+
+def seat_requirement_list_for_job(*, lab: Lab, job_id: int) -> QuerySet[SeatRequirement]:
+    """A job's seat requirements; another lab's job is as unknown as a missing one."""
+    job = job_get_for_lab(lab=lab, job_id=job_id)
+    return SeatRequirement.objects.filter(job=job).select_related("field", "min_level", "job")
+
+
+def seat_requirement_get_for_lab(*, lab: Lab, job_id: int, seat_id: int) -> SeatRequirement:
+    seat = seat_requirement_list_for_job(lab=lab, job_id=job_id).filter(pk=seat_id).first()
+    if seat is None:
+        raise NotFound("No such seat requirement.")
+    return seat
+
+
+def competitor_list_for_lab(*, lab: Lab) -> QuerySet[Competitor]:
+    return Competitor.objects.filter(lab=lab).select_related("entity", "lab")
+
+
+def competitor_get_for_lab(*, lab: Lab, competitor_id: int) -> Competitor:
+    competitor = competitor_list_for_lab(lab=lab).filter(pk=competitor_id).first()
+    if competitor is None:
+        raise NotFound("No such competitor.")
+    return competitor
+
+
+def conflict_policy_get_for_lab(*, lab: Lab) -> ConflictPolicy:
+    policy, _ = ConflictPolicy.objects.get_or_create(lab=lab)
+    return policy

@@ -5,8 +5,13 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from labs import apis as lab_apis
+from labs import apis_extras as lab_extras_apis
 from marketplace.exchange import apis as exchange_apis
+from marketplace.exchange import apis_extras as exchange_extras_apis
 from marketplace.partners import apis as partner_apis
+from marketplace.partners import webhook_apis
+from vendors import apis as vendor_apis
+from vendors import apis_ownership as vendor_ownership_apis
 
 app_name = "api"
 
@@ -86,6 +91,137 @@ v1 = [
         partner_apis.APIKeyRevokeApi.as_view(),
         name="api-key-revoke",
     ),
+    # --- lab and vendor extras
+    path(
+        "lab/jobs/<int:job_id>/seats/",
+        lab_extras_apis.LabJobSeatListCreateApi.as_view(),
+        name="lab-job-seats",
+    ),
+    path(
+        "lab/jobs/<int:job_id>/seats/<int:seat_id>/",
+        lab_extras_apis.LabJobSeatDetailApi.as_view(),
+        name="lab-job-seat",
+    ),
+    path(
+        "lab/jobs/<int:job_id>/questions/",
+        exchange_extras_apis.LabJobQuestionListApi.as_view(),
+        name="lab-job-questions",
+    ),
+    path(
+        "lab/questions/<int:question_id>/answer/",
+        exchange_extras_apis.LabQuestionAnswerApi.as_view(),
+        name="lab-question-answer",
+    ),
+    path(
+        "lab/jobs/<int:job_id>/invitations/",
+        exchange_extras_apis.LabJobInvitationListApi.as_view(),
+        name="lab-job-invitations",
+    ),
+    path(
+        "lab/competitors/",
+        lab_extras_apis.LabCompetitorListCreateApi.as_view(),
+        name="lab-competitors",
+    ),
+    path(
+        "lab/competitors/<int:competitor_id>/",
+        lab_extras_apis.LabCompetitorDetailApi.as_view(),
+        name="lab-competitor",
+    ),
+    path(
+        "lab/conflict-policy/",
+        lab_extras_apis.LabConflictPolicyApi.as_view(),
+        name="lab-conflict-policy",
+    ),
+    path(
+        "vendor/jobs/<int:job_id>/questions/",
+        exchange_extras_apis.VendorJobQuestionListCreateApi.as_view(),
+        name="vendor-job-questions",
+    ),
+    path(
+        "vendor/invitations/",
+        exchange_extras_apis.VendorInvitationListApi.as_view(),
+        name="vendor-invitations",
+    ),
+    path(
+        "vendor/stakes/",
+        vendor_ownership_apis.VendorStakeListCreateApi.as_view(),
+        name="vendor-stakes",
+    ),
+    path(
+        "vendor/stakes/<int:stake_id>/end/",
+        vendor_ownership_apis.VendorStakeEndApi.as_view(),
+        name="vendor-stake-end",
+    ),
+    path("vendor/bods/", vendor_ownership_apis.VendorBodsImportApi.as_view(), name="vendor-bods"),
+    # --- end of lab and vendor extras
+    # --- profile, roster and webhooks
+    path("vendor/profile/", vendor_apis.VendorProfileApi.as_view(), name="vendor-profile"),
+    path(
+        "vendor/attestations/",
+        vendor_apis.VendorAttestationListCreateApi.as_view(),
+        name="vendor-attestations",
+    ),
+    path(
+        "vendor/specialists/",
+        vendor_apis.VendorSpecialistListCreateApi.as_view(),
+        name="vendor-specialists",
+    ),
+    path(
+        "vendor/specialists/<int:specialist_id>/",
+        vendor_apis.VendorSpecialistDetailApi.as_view(),
+        name="vendor-specialist",
+    ),
+    path(
+        "vendor/specialists/<int:specialist_id>/credentials/",
+        vendor_apis.VendorSpecialistCredentialCreateApi.as_view(),
+        name="vendor-specialist-credentials",
+    ),
+    path(
+        "vendor/specialists/<int:specialist_id>/affiliations/",
+        vendor_apis.VendorSpecialistAffiliationCreateApi.as_view(),
+        name="vendor-specialist-affiliations",
+    ),
+    path(
+        "vendor/credentials/<int:credential_id>/",
+        vendor_apis.VendorCredentialDetailApi.as_view(),
+        name="vendor-credential",
+    ),
+    path(
+        "vendor/roster-imports/",
+        vendor_apis.VendorRosterImportListCreateApi.as_view(),
+        name="vendor-roster-imports",
+    ),
+    path(
+        "vendor/roster-imports/<int:import_id>/",
+        vendor_apis.VendorRosterImportDetailApi.as_view(),
+        name="vendor-roster-import",
+    ),
+    path(
+        "notifications/mark-read/",
+        exchange_apis.NotificationMarkReadApi.as_view(),
+        name="notifications-mark-read",
+    ),
+    path(
+        "webhooks/endpoints/",
+        webhook_apis.WebhookEndpointListCreateApi.as_view(),
+        name="webhook-endpoints",
+    ),
+    path(
+        "webhooks/endpoints/<int:endpoint_id>/",
+        webhook_apis.WebhookEndpointDetailApi.as_view(),
+        name="webhook-endpoint",
+    ),
+    path(
+        "webhooks/deliveries/",
+        webhook_apis.WebhookDeliveryListApi.as_view(),
+        name="webhook-deliveries",
+    ),
+    path(
+        "webhooks/deliveries/<int:delivery_id>/redeliver/",
+        webhook_apis.WebhookDeliveryRedeliverApi.as_view(),
+        name="webhook-delivery-redeliver",
+    ),
+    # --- end of profile, roster and webhooks
 ]
 
 urlpatterns = [

@@ -131,6 +131,11 @@ USE_I18N = True
 USE_TZ = True
 
 # --- Static and uploaded files ----------------------------------------------------------
+# Uploads (roster CSV 5 MB, BODS 10 MB, attestation documents 10 MB) are read whole when
+# an Idempotency-Key is hashed; requests larger than the largest upload are refused.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 MEDIA_URL = "media/"

@@ -25,10 +25,11 @@ from simple_history.utils import bulk_create_with_history
 from marketplace.accounts.models import OrganisationKind, User
 from marketplace.accounts.services import organisation_create
 from marketplace.core.async_work import enqueue_on_commit
-from marketplace.core.errors import InvalidTransition, NotPermitted, RuleViolation
+from marketplace.core.errors import InvalidTransition, NotFound, NotPermitted, RuleViolation
 from marketplace.core.models import AttestationKind, CredentialField, QualificationLevel
-from marketplace.ownership.models import Entity, EntityType
-from marketplace.ownership.services import entity_create
+from marketplace.ownership.bods import DeclarationScope, ImportSummary, bods_import
+from marketplace.ownership.models import Entity, EntityType, Provenance, Stake
+from marketplace.ownership.services import entity_create, stake_create, stake_end
 from vendors.models import (
     Affiliation,
     AffiliationRole,
@@ -44,6 +45,7 @@ from vendors.models import (
     normalise_identifier,
 )
 from vendors.permissions import can_manage_profile, can_manage_roster, can_verify_credentials
+from vendors.selectors import declared_entity_list, vendor_declaration_source
 
 logger = logging.getLogger(__name__)
 
@@ -921,3 +923,76 @@ def roster_import_reconcile() -> list[int]:
     for import_id in lost:
         _send_roster_import(import_id)
     return lost
+
+
+# --- Ownership declaration ----------------------------------------------------------------
+# The ownership services take no user: the vendor-owner rule is checked here.
+
+BODS_UPLOAD_MAX_BYTES = 10 * 1024 * 1024
+
+
+def _require_profile_manager(user: User, vendor: Vendor) -> None:
+    if not can_manage_profile(user, vendor):
+        raise NotPermitted("Only the vendor's owner may change its ownership declaration.")
+
+
+@transaction.atomic
+def vendor_stake_declare(
+    *,
+    vendor: Vendor,
+    user: User,
+    interested_party: Entity | None = None,
+    interested_party_name: str = "",
+    interested_party_type: str = EntityType.REGISTERED_ENTITY,
+    subject: Entity | None = None,
+    **terms: Any,
+) -> Stake:
+    """A self-declared stake in the vendor's entity (or in an entity the vendor declared),
+    held by an existing entity or by a new one named here."""
+    _require_profile_manager(user, vendor)
+    if subject is None:
+        subject = vendor.entity
+    elif not declared_entity_list(vendor=vendor).filter(pk=subject.pk).exists():
+        raise NotFound("No such entity among those you declare.", field="subject")
+    if interested_party is None:
+        if interested_party_type not in EntityType.values:
+            raise RuleViolation(
+                f"Unknown entity type {interested_party_type!r}.", field="interested_party_type"
+            )
+        interested_party = entity_create(
+            name=interested_party_name,
+            entity_type=interested_party_type,
+            source=vendor_declaration_source(vendor),
+        )
+    return stake_create(
+        interested_party=interested_party,
+        subject=subject,
+        provenance=Provenance.SELF_DECLARED,
+        declared_at=timezone.localdate(),
+        source_note=vendor_declaration_source(vendor),
+        **terms,
+    )
+
+
+def vendor_stake_end(*, vendor: Vendor, user: User, stake: Stake, end_date: date) -> Stake:
+    """Ends a stake the vendor declared itself; imported and verified ones are not its own."""
+    _require_profile_manager(user, vendor)
+    if stake.provenance != Provenance.SELF_DECLARED:
+        raise NotPermitted("Only self-declared stakes can be ended here.")
+    return stake_end(stake=stake, end_date=end_date)
+
+
+def vendor_bods_import(*, vendor: Vendor, user: User, upload: UploadedFile) -> ImportSummary:
+    """Imports the vendor's BODS 0.4 file (JSON or JSON Lines), all or nothing."""
+    _require_profile_manager(user, vendor)
+    if upload.size is not None and upload.size > BODS_UPLOAD_MAX_BYTES:
+        raise RuleViolation(
+            f"The file is larger than {BODS_UPLOAD_MAX_BYTES // (1024 * 1024)} MB.", field="file"
+        )
+    upload.seek(0)
+    source = vendor_declaration_source(vendor)
+    return bods_import(
+        stream=upload,
+        source=source,
+        scope=DeclarationScope(own_entity_id=vendor.entity_id, source=source),
+    )

@@ -18,6 +18,7 @@ from marketplace.core.errors import RuleViolation
 from marketplace.exchange import selectors
 from marketplace.exchange import services as exchange
 from marketplace.exchange.models import Bid, BidStatus, Notification, Screening
+from marketplace.exchange.services.notifications import notification_mark_read
 from vendors.selectors import specialist_list
 
 # --- Output serializers -------------------------------------------------------------------
@@ -428,3 +429,31 @@ class NotificationListApi(OrganisationAPIView):
             organisation=self.organisation
         )
         return self.list_response(notifications, NotificationOutputSerializer)
+
+
+class NotificationMarkReadInputSerializer(serializers.Serializer):
+    ids = serializers.ListField(child=serializers.IntegerField(), allow_empty=False, max_length=500)
+
+
+class NotificationMarkReadOutputSerializer(serializers.Serializer):
+    marked = serializers.IntegerField(help_text="How many unread notifications were marked read.")
+
+
+class NotificationMarkReadApi(OrganisationAPIView):
+    """Marks the caller's own notifications of this organisation read; other ids are
+    ignored (another person's or organisation's notification is as unknown as a missing
+    one)."""
+
+    @extend_schema(
+        request=NotificationMarkReadInputSerializer, responses=NotificationMarkReadOutputSerializer
+    )
+    def post(self, request: Request) -> Response:
+        serializer = NotificationMarkReadInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        ids = selectors.notification_list_for_user(user=request.user).filter(
+            organisation=self.organisation, pk__in=serializer.validated_data["ids"]
+        )
+        marked = notification_mark_read(
+            user=request.user, notification_ids=ids.values_list("pk", flat=True)
+        )
+        return Response(NotificationMarkReadOutputSerializer({"marked": marked}).data)

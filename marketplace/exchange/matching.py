@@ -60,28 +60,7 @@ from vendors.models import (
 K = TypeVar("K", bound=Hashable)
 
 
-def _reasons(evaluation: Evaluation) -> list[str]:
-    context = evaluation.context
-    assert context is not None, "reasons are written for evaluations of a ranking"
-    staffing = staffing_reason(evaluation.staffing, context.needs, context.delivery_date)
-    if not evaluation.eligible:
-        why = [*evaluation.missing_attestations]
-        if not evaluation.staffing.complete:
-            why.append(staffing)
-        if evaluation.verdict == Verdict.BLOCKED:
-            why.append(_screening_reason(evaluation))
-        return why
-    assert evaluation.score is not None and evaluation.components is not None
-    return [
-        staffing,
-        _screening_reason(evaluation),
-        *_history_reasons(evaluation.history or History()),
-        _spend_reason(evaluation.entity_id, context.spend),
-        _score_reason(evaluation.score, evaluation.components),
-    ]
-
-
-# --- the score -------------------------------------------------------------------------------
+# --- the score's weights --------------------------------------------------------------------
 # Each component is a number from 0 to 1; the score is the weighted sum, 0 to 100.
 # docs/matching.md explains each choice.
 
@@ -290,22 +269,28 @@ def staff_classes(
 ) -> Staffing:
     """The maximum staffing when `classes` says how many specialists qualify for exactly
     each set of requirements (indexes into `seats`, as a frozenset or a sorted tuple)."""
-    items = [(_ordered(options), size) for options, size in classes.items() if options and size]
+    return _staff(
+        tuple(seats),
+        [(_ordered(options), size) for options, size in classes.items() if options and size],
+    )
+
+
+def _staff(seats: tuple[int, ...], items: list[tuple[tuple[int, ...], int]]) -> Staffing:
+    """`items`: (sorted requirement indexes, how many specialists), none empty."""
     if not items:
-        return _unstaffed(tuple(seats))
+        return _unstaffed(seats)
     flow = _max_flow(items, seats)
     r_count = len(seats)
     filled = [0] * r_count
     qualified = [0] * r_count
+    distinct = 0
     for c, (options, size) in enumerate(items):
+        distinct += size
         for r in options:
             qualified[r] += size
             filled[r] += flow[c * r_count + r]
     return Staffing(
-        seats=tuple(seats),
-        filled=tuple(filled),
-        qualified=tuple(qualified),
-        distinct_qualified=sum(size for _, size in items),
+        seats=seats, filled=tuple(filled), qualified=tuple(qualified), distinct_qualified=distinct
     )
 
 
@@ -457,14 +442,15 @@ def _staffing_classes(
     found: dict[int, dict[tuple[int, ...], int]] = defaultdict(dict)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        for vendor_id, *row in cursor.fetchall():
-            key = tuple(row[:-1])
-            options = patterns.get(key)
-            if options is None:
-                options = patterns[key] = tuple(
-                    i for i, flag in zip(indexes, key, strict=True) if flag
-                )
-            found[vendor_id][options] = row[-1]
+        rows = cursor.fetchall()
+    for row in rows:
+        flags = row[1:-1]
+        options = patterns.get(flags)
+        if options is None:
+            options = patterns[flags] = tuple(
+                i for i, flag in zip(indexes, flags, strict=True) if flag
+            )
+        found[row[0]][options] = row[-1]
     return found
 
 
@@ -768,6 +754,27 @@ def _spend_reason(entity_id: int, spend: Spend) -> str:
     return f"{share * 100:.0f}% of your spend already with {who}."
 
 
+def _reasons(evaluation: Evaluation) -> list[str]:
+    context = evaluation.context
+    assert context is not None, "reasons are written for evaluations of a ranking"
+    staffing = staffing_reason(evaluation.staffing, context.needs, context.delivery_date)
+    if not evaluation.eligible:
+        why = [*evaluation.missing_attestations]
+        if not evaluation.staffing.complete:
+            why.append(staffing)
+        if evaluation.verdict == Verdict.BLOCKED:
+            why.append(_screening_reason(evaluation))
+        return why
+    assert evaluation.score is not None and evaluation.components is not None
+    return [
+        staffing,
+        _screening_reason(evaluation),
+        *_history_reasons(evaluation.history or History()),
+        _spend_reason(evaluation.entity_id, context.spend),
+        _score_reason(evaluation.score, evaluation.components),
+    ]
+
+
 # --- the score -------------------------------------------------------------------------------
 
 
@@ -895,7 +902,10 @@ def rank_vendors(*, job: Job, vendor_ids: Collection[int] | None = None) -> Rank
             entity_id=entity_id,
             entity_name=entity_name,
             entity_record_id=record_id,
-            staffing=staff_classes(seats, classes.get(vendor_id, {})),
+            # The loader's patterns are sorted, non-empty and counted: straight to the flow.
+            staffing=_staff(seats, list(classes[vendor_id].items()))
+            if vendor_id in classes
+            else _unstaffed(seats),
             missing_attestations=_attestation_gaps(
                 attestations.get(vendor_id, ()), required_kinds, delivery
             )
@@ -906,6 +916,7 @@ def rank_vendors(*, job: Job, vendor_ids: Collection[int] | None = None) -> Rank
             "pk", "organisation__name", "entity_id", "entity__name", "entity__record_id"
         )
     ]
+    del attestations, classes  # freed before screening allocates its own
     _screen(
         job, [e for e in evaluations if not e.missing_attestations and e.staffing.complete], today
     )

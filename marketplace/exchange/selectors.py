@@ -3,7 +3,7 @@ another organisation raises the same NotFound as a missing row."""
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 
 from labs.models import Job, JobStatus, Lab, Visibility
 from marketplace.accounts.models import User
@@ -148,3 +148,45 @@ def contract_get_for_lab(*, lab: Lab, contract_id: int) -> Contract:
     if contract is None:
         raise NotFound("No such contract.")
     return contract
+
+
+def question_list_for_vendor(*, vendor: Vendor, job_id: int) -> QuerySet[Question]:
+    """Every question and answer on a job the vendor can see, with `asked_by_you`: whether
+    this vendor asked it. Never who asked."""
+    if not job_list_for_vendor(vendor=vendor).filter(pk=job_id).exists():
+        raise NotFound("No such job.")
+    return (
+        Question.objects.filter(job_id=job_id)
+        .order_by("asked_at", "pk")
+        .annotate(
+            asked_by_you=ExpressionWrapper(Q(asked_by_vendor=vendor), output_field=BooleanField())
+        )
+    )
+
+
+def question_get_for_lab(*, lab: Lab, question_id: int) -> Question:
+    question = Question.objects.filter(job__lab=lab, pk=question_id).select_related("job").first()
+    if question is None:
+        raise NotFound("No such question.")
+    return question
+
+
+def invitation_list_for_lab(*, lab: Lab, job: Job) -> QuerySet[Invitation]:
+    """The vendors matched to the lab's job, best first, with the reasons."""
+    if job.lab_id != lab.pk:
+        raise NotFound("No such job.")
+    return (
+        Invitation.objects.filter(job=job)
+        .select_related("vendor__organisation")
+        .order_by("rank", "pk")
+    )
+
+
+def invitation_list_for_vendor(*, vendor: Vendor) -> QuerySet[Invitation]:
+    """The vendor's own invitations; never another vendor's, nor its rank among others."""
+    return (
+        Invitation.objects.filter(vendor=vendor)
+        .exclude(job__status=JobStatus.DRAFT)
+        .select_related("job__lab__organisation")
+        .order_by("-created_at", "-pk")
+    )

@@ -550,27 +550,46 @@ STAKE_FIELDS = (
 )
 
 
+@dataclass(frozen=True)
+class DeclarationScope:
+    """What one declarer (a vendor uploading its own ownership) may write: relationships
+    whose subject is its own entity or an entity it declared, and changes to such
+    entities only. Everything else in the graph it may reference, never change."""
+
+    own_entity_id: int
+    source: str
+
+    def may_change(self, entity: Entity) -> bool:
+        return entity.pk == self.own_entity_id or entity.source == self.source
+
+
 def bods_import(
-    *, source: str, path: str | Path | None = None, stream: BinaryIO | None = None
+    *,
+    source: str,
+    path: str | Path | None = None,
+    stream: BinaryIO | None = None,
+    scope: DeclarationScope | None = None,
 ) -> ImportSummary:
     """Imports one BODS 0.4 file (a path, or a binary stream), in one transaction.
     Raises BodsImportError, naming the statement at fault, and writes nothing, if the
-    file is not valid BODS 0.4 or names a record neither it nor the database holds."""
+    file is not valid BODS 0.4, names a record neither it nor the database holds, or
+    (with a scope) reaches outside what the declarer may write."""
     if (path is None) == (stream is None):
         raise ValueError("Give a path or a stream.")
     if path is not None:
         with open(path, "rb") as fp:
-            return _BodsImport(fp, source).run()
+            return _BodsImport(fp, source, scope).run()
     assert stream is not None
     if stream.seekable():
-        return _BodsImport(stream, source).run()
+        return _BodsImport(stream, source, scope).run()
     with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY_BYTES) as spool:
         shutil.copyfileobj(stream, spool)
-        return _BodsImport(spool, source).run()  # type: ignore[arg-type]
+        return _BodsImport(spool, source, scope).run()  # type: ignore[arg-type]
 
 
 class _BodsImport:
-    def __init__(self, fp: BinaryIO, source: str):
+    def __init__(self, fp: BinaryIO, source: str, scope: DeclarationScope | None = None):
+        self.scope = scope
         self.fp = fp
         self.summary = ImportSummary(source=source)
         self.source = source[:MAX_SOURCE]
@@ -690,6 +709,11 @@ class _BodsImport:
         if not changes:
             self.summary.entities_unchanged += 1
             return
+        if self.scope is not None and not self.scope.may_change(existing):
+            raise head.error(
+                f"{existing.name!r} is not yours to change: only your own entity and entities "
+                "you declared can be updated."
+            )
         entity_update(entity=existing, source=self.source, **changes)
         self.summary.entities_updated += 1
 
@@ -712,6 +736,11 @@ class _BodsImport:
             assert record.subject is not None and record.interested_party is not None
             subject = parties[record.subject]
             party = parties[record.interested_party]
+            if self.scope is not None and not self.scope.may_change(subject):
+                raise head.error(
+                    f"a relationship about {subject.name!r} is not yours to declare: declare "
+                    "who holds your own entity, or the entities you declared."
+                )
             for held in existing.values():
                 if (held.subject_id, held.interested_party_id) != (subject.pk, party.pk):
                     raise head.error(

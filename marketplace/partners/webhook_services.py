@@ -144,6 +144,14 @@ def webhook_endpoint_update(
 
 
 @transaction.atomic
+def webhook_endpoint_delete(*, endpoint: WebhookEndpoint, user: User) -> None:
+    """Removes an endpoint with its delivery log; nothing more is sent to it."""
+    if not can_manage_webhooks(user, endpoint.organisation):
+        raise NotPermitted("Only the organisation's owner may remove webhook endpoints.")
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).delete()
+
+
+@transaction.atomic
 def webhook_endpoint_enable(*, endpoint: WebhookEndpoint, user: User) -> WebhookEndpoint:
     """Re-enables a disabled endpoint with a clean failure count. Deliveries given up
     while it was disabled stay given up; redeliver the ones still wanted."""

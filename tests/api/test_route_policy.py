@@ -22,7 +22,9 @@ from marketplace.exchange import services as exchange
 from marketplace.exchange.models import Contract, Screening
 from marketplace.partners.services import api_key_create
 from tests.api.conftest import key_client, session_client
+from tests.api.extras_world import extras_world
 from tests.api.payloads import job_payload
+from tests.api.profile_world import profile_world
 from tests.exchange.helpers import start_evaluation
 from tests.factories import JobFactory, SeatRequirementFactory
 from tests.plugins.personas import make_open_job, submit_bid
@@ -175,6 +177,160 @@ POLICY: dict[str, dict[str, int]] = {
         "other_vendor_read": 403,
         "other_vendor_write": 404,
     },
+    # --- lab and vendor extras
+    "api:v1:lab-job-seats": lab_policy(
+        lab=all_lab_roles(200), other_lab_write=404, other_lab_read=404
+    ),
+    "api:v1:lab-job-seats-create": lab_policy(
+        lab=managers(201), other_lab_write=404, other_lab_read=403
+    ),
+    "api:v1:lab-job-seat": lab_policy(lab=managers(204), other_lab_write=404, other_lab_read=403),
+    "api:v1:lab-job-questions": lab_policy(
+        lab=all_lab_roles(200), other_lab_write=404, other_lab_read=404
+    ),
+    "api:v1:lab-question-answer": lab_policy(
+        lab=all_lab_roles(200), other_lab_write=404, other_lab_read=403
+    ),
+    "api:v1:lab-job-invitations": lab_policy(
+        lab=all_lab_roles(200), other_lab_write=404, other_lab_read=404
+    ),
+    "api:v1:lab-competitors": lab_policy(
+        lab=all_lab_roles(200), other_lab_write=200, other_lab_read=200
+    ),
+    "api:v1:lab-competitors-create": lab_policy(
+        lab=managers(201), other_lab_write=201, other_lab_read=403
+    ),
+    "api:v1:lab-competitor": lab_policy(lab=managers(204), other_lab_write=404, other_lab_read=403),
+    # Every lab reads and (its owner, or a write key) edits its own policy.
+    "api:v1:lab-conflict-policy": lab_policy(
+        lab=all_lab_roles(200), other_lab_write=200, other_lab_read=200
+    ),
+    "api:v1:lab-conflict-policy-update": lab_policy(
+        lab={"lab_owner": 200, "procurement": 403, "reviewer": 403},
+        other_lab_write=200,
+        other_lab_read=403,
+    ),
+    # Acme's open job is open to all vendors, so Mathly sees its questions too.
+    "api:v1:vendor-job-questions": vendor_policy(
+        vendor=200, other_vendor_write=200, other_vendor_read=200
+    ),
+    "api:v1:vendor-job-questions-create": vendor_policy(
+        vendor=201, other_vendor_write=201, other_vendor_read=403
+    ),
+    "api:v1:vendor-invitations": vendor_policy(
+        vendor=200, other_vendor_write=200, other_vendor_read=200
+    ),
+    "api:v1:vendor-stakes": vendor_policy(
+        vendor=200, other_vendor_write=200, other_vendor_read=200
+    ),
+    # Only the vendor's owner changes the ownership declaration.
+    "api:v1:vendor-stakes-create": vendor_policy(
+        vendor=201, other_vendor_write=201, other_vendor_read=403
+    )
+    | {"bid_manager": 403},
+    "api:v1:vendor-stake-end": vendor_policy(
+        vendor=200, other_vendor_write=404, other_vendor_read=403
+    )
+    | {"bid_manager": 403},
+    # The table sends JSON; the upload takes multipart only (uploads: test_vendor_extras_api).
+    "api:v1:vendor-bods": vendor_policy(vendor=415, other_vendor_write=415, other_vendor_read=403),
+    # --- end of lab and vendor extras
+    # --- profile, roster and webhooks
+    "api:v1:vendor-profile": vendor_policy(
+        vendor=200, other_vendor_write=200, other_vendor_read=200
+    ),
+    # Each vendor edits its own profile; only its owner (or a write key) may.
+    "api:v1:vendor-profile-update": vendor_policy(
+        vendor=200, other_vendor_write=200, other_vendor_read=403
+    )
+    | {"bid_manager": 403},
+    "api:v1:vendor-attestations": vendor_policy(
+        vendor=200, other_vendor_write=200, other_vendor_read=200
+    ),
+    "api:v1:vendor-attestations-create": vendor_policy(
+        vendor=201, other_vendor_write=201, other_vendor_read=403
+    )
+    | {"bid_manager": 403},
+    "api:v1:vendor-specialists": vendor_policy(
+        vendor=200, other_vendor_write=200, other_vendor_read=200
+    ),
+    "api:v1:vendor-specialists-create": vendor_policy(
+        vendor=201, other_vendor_write=201, other_vendor_read=403
+    ),
+    "api:v1:vendor-specialist": vendor_policy(
+        vendor=200, other_vendor_write=404, other_vendor_read=404
+    ),
+    "api:v1:vendor-specialist-credentials": vendor_policy(
+        vendor=201, other_vendor_write=404, other_vendor_read=403
+    ),
+    "api:v1:vendor-specialist-affiliations": vendor_policy(
+        vendor=201, other_vendor_write=404, other_vendor_read=403
+    ),
+    "api:v1:vendor-credential-update": vendor_policy(
+        vendor=200, other_vendor_write=404, other_vendor_read=403
+    ),
+    "api:v1:vendor-roster-imports": vendor_policy(
+        vendor=200, other_vendor_write=200, other_vendor_read=200
+    ),
+    # The table sends JSON; the upload takes multipart only (uploads: test_roster_import_api).
+    "api:v1:vendor-roster-imports-create": vendor_policy(
+        vendor=415, other_vendor_write=415, other_vendor_read=403
+    ),
+    "api:v1:vendor-roster-import": vendor_policy(
+        vendor=200, other_vendor_write=404, other_vendor_read=404
+    ),
+    # Another person's notification id is ignored, not refused.
+    "api:v1:notifications-mark-read": everyone(200)
+    | {"other_lab_read": 403, "other_vendor_read": 403},
+    "api:v1:webhook-endpoints": everyone(200),
+    # The organisation's owner, or a write key (it acts as an owner).
+    "api:v1:webhook-endpoints-create": {
+        "anonymous": 401,
+        "lab_owner": 201,
+        "procurement": 403,
+        "reviewer": 403,
+        "vendor_owner": 201,
+        "bid_manager": 403,
+        "other_lab_read": 403,
+        "other_lab_write": 201,
+        "other_vendor_read": 403,
+        "other_vendor_write": 201,
+    },
+    # The endpoint and the delivery are Acme's.
+    "api:v1:webhook-endpoint": {
+        **dict.fromkeys(CALLERS, 404),
+        "anonymous": 401,
+        **all_lab_roles(200),
+    },
+    "api:v1:webhook-endpoint-update": {
+        **dict.fromkeys(CALLERS, 404),
+        "anonymous": 401,
+        "lab_owner": 200,
+        "procurement": 403,
+        "reviewer": 403,
+        "other_lab_read": 403,
+        "other_vendor_read": 403,
+    },
+    "api:v1:webhook-endpoint-delete": {
+        **dict.fromkeys(CALLERS, 404),
+        "anonymous": 401,
+        "lab_owner": 204,
+        "procurement": 403,
+        "reviewer": 403,
+        "other_lab_read": 403,
+        "other_vendor_read": 403,
+    },
+    "api:v1:webhook-deliveries": everyone(200),
+    "api:v1:webhook-delivery-redeliver": {
+        **dict.fromkeys(CALLERS, 404),
+        "anonymous": 401,
+        "lab_owner": 200,
+        "procurement": 403,
+        "reviewer": 403,
+        "other_lab_read": 403,
+        "other_vendor_read": 403,
+    },
+    # --- end of profile, roster and webhooks
 }
 
 # Routes with several methods appear once per method: route name -> policy entries.
@@ -186,6 +342,58 @@ METHODS: dict[str, list[tuple[str, str]]] = {
         ("api:v1:vendor-bids-create", "post"),
     ],
     "api:v1:api-keys": [("api:v1:api-keys", "get"), ("api:v1:api-keys-create", "post")],
+    # --- lab and vendor extras
+    "api:v1:lab-job-seats": [
+        ("api:v1:lab-job-seats", "get"),
+        ("api:v1:lab-job-seats-create", "post"),
+    ],
+    "api:v1:lab-job-seat": [("api:v1:lab-job-seat", "delete")],
+    "api:v1:lab-competitors": [
+        ("api:v1:lab-competitors", "get"),
+        ("api:v1:lab-competitors-create", "post"),
+    ],
+    "api:v1:lab-competitor": [("api:v1:lab-competitor", "delete")],
+    "api:v1:lab-conflict-policy": [
+        ("api:v1:lab-conflict-policy", "get"),
+        ("api:v1:lab-conflict-policy-update", "patch"),
+    ],
+    "api:v1:vendor-job-questions": [
+        ("api:v1:vendor-job-questions", "get"),
+        ("api:v1:vendor-job-questions-create", "post"),
+    ],
+    "api:v1:vendor-stakes": [
+        ("api:v1:vendor-stakes", "get"),
+        ("api:v1:vendor-stakes-create", "post"),
+    ],
+    # --- end of lab and vendor extras
+    # --- profile, roster and webhooks
+    "api:v1:vendor-profile": [
+        ("api:v1:vendor-profile", "get"),
+        ("api:v1:vendor-profile-update", "patch"),
+    ],
+    "api:v1:vendor-attestations": [
+        ("api:v1:vendor-attestations", "get"),
+        ("api:v1:vendor-attestations-create", "post"),
+    ],
+    "api:v1:vendor-specialists": [
+        ("api:v1:vendor-specialists", "get"),
+        ("api:v1:vendor-specialists-create", "post"),
+    ],
+    "api:v1:vendor-credential": [("api:v1:vendor-credential-update", "patch")],
+    "api:v1:vendor-roster-imports": [
+        ("api:v1:vendor-roster-imports", "get"),
+        ("api:v1:vendor-roster-imports-create", "post"),
+    ],
+    "api:v1:webhook-endpoints": [
+        ("api:v1:webhook-endpoints", "get"),
+        ("api:v1:webhook-endpoints-create", "post"),
+    ],
+    "api:v1:webhook-endpoint": [
+        ("api:v1:webhook-endpoint", "get"),
+        ("api:v1:webhook-endpoint-update", "patch"),
+        ("api:v1:webhook-endpoint-delete", "delete"),
+    ],
+    # --- end of profile, roster and webhooks
 }
 
 
@@ -268,6 +476,14 @@ def world(db, acme, rival, medix, mathly) -> World:  # type: ignore[no-untyped-d
         "api:v1:vendor-bid-revise": {"price": "900"},
         "api:v1:api-keys-create": {"name": "new", "scope": "read"},
     }
+    # --- lab and vendor extras
+    extras_ids, extras_bodies = extras_world(acme, medix, draft=draft, open_job=open_job)
+    ids |= extras_ids
+    bodies |= extras_bodies
+    # --- profile, roster and webhooks
+    profile_ids, profile_bodies = profile_world(acme, medix)
+    ids |= profile_ids
+    bodies |= profile_bodies
     return World(ids=ids, bodies=bodies, clients=clients)
 
 
@@ -318,4 +534,12 @@ READ_ROUTES = {
     "api:v1:vendor-job",
     "api:v1:vendor-bid",
     "api:v1:notifications",
+    # --- lab and vendor extras
+    "api:v1:lab-job-questions",
+    "api:v1:lab-job-invitations",
+    "api:v1:vendor-invitations",
+    # --- profile, roster and webhooks
+    "api:v1:vendor-specialist",
+    "api:v1:vendor-roster-import",
+    "api:v1:webhook-deliveries",
 }

@@ -51,7 +51,8 @@ class Command(BaseCommand):
         for row in rows:
             if row["eligible"]:
                 mark = " [invited]" if row["invited"] else ""
-                self.stdout.write(f"\n{row['rank']:>3}. {row['vendor']}: {row['score']}{mark}")
+                score = f"{row['score']:.1f}"
+                self.stdout.write(f"\n{row['rank']:>3}. {row['vendor']}: {score}{mark}")
             else:
                 if row is rows[len(ranking.ranked)]:
                     self.stdout.write("\nNot eligible:")
