@@ -393,9 +393,9 @@ def main() -> None:
                 "ours_s": round(ours_s, 3),
                 "sql_floor_s": round(floor_s, 3),
                 "ratio": round(ratio, 2),
-                "queries": queries,
+                "queries": match_queries,
+                "rank_queries": queries,
                 "rank_s": round(rank_s, 3),
-                "job_match_queries": match_queries,
                 "eligible": len(ranking.ranked),
                 "database": connection.vendor,
             }

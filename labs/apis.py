@@ -16,6 +16,11 @@ from rest_framework.response import Response
 from labs import selectors, services
 from labs.models import Job, JobStatus
 from marketplace.core.api import LabAPIView
+from marketplace.core.fields import (
+    MAX_POSITIVE_INTEGER,
+    MAX_POSITIVE_SMALL_INTEGER,
+    SlugRelatedField,
+)
 from marketplace.core.models import AttestationKind, CredentialField, Domain, QualificationLevel
 
 
@@ -32,11 +37,9 @@ class CodeField(serializers.RelatedField):
 
 
 class SeatRequirementSerializer(serializers.Serializer):
-    count = serializers.IntegerField(min_value=1)
-    field = serializers.SlugRelatedField(slug_field="code", queryset=CredentialField.objects.all())
-    min_level = serializers.SlugRelatedField(
-        slug_field="code", queryset=QualificationLevel.objects.all()
-    )
+    count = serializers.IntegerField(min_value=1, max_value=MAX_POSITIVE_SMALL_INTEGER)
+    field = SlugRelatedField(slug_field="code", queryset=CredentialField.objects.all())
+    min_level = SlugRelatedField(slug_field="code", queryset=QualificationLevel.objects.all())
     note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 
@@ -73,9 +76,9 @@ class JobTermsInputSerializer(serializers.Serializer):
     """The terms a lab sets. Status, lab and award fields are never input."""
 
     title = serializers.CharField(max_length=200)
-    domain = serializers.SlugRelatedField(slug_field="code", queryset=Domain.objects.all())
+    domain = SlugRelatedField(slug_field="code", queryset=Domain.objects.all())
     description = serializers.CharField()
-    volume = serializers.IntegerField(min_value=1)
+    volume = serializers.IntegerField(min_value=1, max_value=MAX_POSITIVE_INTEGER)
     volume_unit = serializers.CharField()
     budget_min = serializers.DecimalField(max_digits=14, decimal_places=2)
     budget_max = serializers.DecimalField(max_digits=14, decimal_places=2)
@@ -88,7 +91,7 @@ class JobTermsInputSerializer(serializers.Serializer):
     visibility = serializers.CharField(required=False)
     split_allowed = serializers.BooleanField(required=False)
     max_share_per_vendor = serializers.DecimalField(max_digits=5, decimal_places=2, required=False)
-    required_attestations = serializers.SlugRelatedField(
+    required_attestations = SlugRelatedField(
         slug_field="code", many=True, queryset=AttestationKind.objects.all(), required=False
     )
 

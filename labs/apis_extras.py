@@ -67,7 +67,7 @@ class ConflictPolicyOutputSerializer(serializers.Serializer):
 class ConflictPolicyInputSerializer(serializers.Serializer):
     block_percent = serializers.DecimalField(max_digits=6, decimal_places=3, required=False)
     review_percent = serializers.DecimalField(max_digits=6, decimal_places=3, required=False)
-    lookback_months = serializers.IntegerField(min_value=0, required=False)
+    lookback_months = serializers.IntegerField(min_value=0, max_value=120, required=False)
 
 
 # --- Seat requirements --------------------------------------------------------------------

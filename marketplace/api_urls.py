@@ -1,11 +1,12 @@
 """Every API route, mounted at /api/. tests/api/test_route_policy.py walks them all:
 a new route needs a line in its policy table."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from labs import apis as lab_apis
 from labs import apis_extras as lab_extras_apis
+from marketplace.core.api_fallback import api_not_found
 from marketplace.exchange import apis as exchange_apis
 from marketplace.exchange import apis_extras as exchange_extras_apis
 from marketplace.partners import apis as partner_apis
@@ -229,4 +230,6 @@ urlpatterns = [
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
     path("v1/", include((v1, "v1"))),
+    # Last: any other URL under /api/ answers 404 in the error shape (not Django's HTML page).
+    re_path(r"^.*$", api_not_found, name="not-found"),
 ]

@@ -222,6 +222,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "marketplace.partners.tasks.webhook_retry_due_task",
         "schedule": timedelta(seconds=PERIODIC_INTERVAL_SECONDS),
     },
+    "purge-expired-idempotency-keys": {
+        "task": "marketplace.partners.tasks.idempotency_purge_expired_task",
+        "schedule": crontab(minute=15),
+    },
 }
 
 # --- E-mail -----------------------------------------------------------------------------
@@ -241,7 +245,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "marketplace.core.schema.JSONBodyAutoSchema",
     "DEFAULT_PAGINATION_CLASS": "marketplace.core.pagination.CappedLimitOffsetPagination",
     "EXCEPTION_HANDLER": "marketplace.core.api.api_exception_handler",
 }
@@ -258,6 +262,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The error responses every view can give, documented once (marketplace/core/openapi.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "marketplace.core.openapi.add_error_responses",
+    ],
 }
 
 # --- Domain settings ---------------------------------------------------------------------

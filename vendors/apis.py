@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from labs.apis import CodeField
 from marketplace.core.api import VendorAPIView
 from marketplace.core.errors import RuleViolation
+from marketplace.core.fields import SlugRelatedField, object_id_field
 from marketplace.core.models import AttestationKind, CredentialField, QualificationLevel
 from vendors import selectors, services
 from vendors.models import (
@@ -149,7 +150,7 @@ class VendorProfileInputSerializer(serializers.Serializer):
 
 
 class AttestationInputSerializer(serializers.Serializer):
-    kind = serializers.SlugRelatedField(
+    kind = SlugRelatedField(
         slug_field="code", queryset=AttestationKind.objects.filter(is_active=True)
     )
     issuer = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
@@ -174,10 +175,10 @@ class AttestationInputSerializer(serializers.Serializer):
 
 
 class CredentialInputSerializer(serializers.Serializer):
-    field = serializers.SlugRelatedField(
+    field = SlugRelatedField(
         slug_field="code", queryset=CredentialField.objects.filter(is_active=True)
     )
-    level = serializers.SlugRelatedField(
+    level = SlugRelatedField(
         slug_field="code", queryset=QualificationLevel.objects.filter(is_active=True)
     )
     issuer = serializers.CharField(max_length=200)
@@ -202,9 +203,7 @@ class SpecialistCreateInputSerializer(serializers.Serializer):
 
 
 class AffiliationInputSerializer(serializers.Serializer):
-    organisation = serializers.IntegerField(
-        help_text="The organisation's entity id in the ownership graph."
-    )
+    organisation = object_id_field(help_text="The organisation's entity id in the ownership graph.")
     role = serializers.ChoiceField(choices=AffiliationRole.choices)
     start_date = serializers.DateField(required=False, allow_null=True, default=None)
     end_date = serializers.DateField(required=False, allow_null=True, default=None)

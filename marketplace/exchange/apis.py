@@ -15,6 +15,7 @@ from labs.apis import JobOutputSerializer
 from labs.models import Job, JobStatus
 from marketplace.core.api import LabAPIView, OrganisationAPIView, VendorAPIView
 from marketplace.core.errors import RuleViolation
+from marketplace.core.fields import MAX_OBJECT_ID, MAX_POSITIVE_INTEGER, object_id_field
 from marketplace.exchange import selectors
 from marketplace.exchange import services as exchange
 from marketplace.exchange.models import Bid, BidStatus, Notification, Screening
@@ -120,7 +121,7 @@ class DecisionInputSerializer(serializers.Serializer):
 
 
 class AwardShareSerializer(serializers.Serializer):
-    bid = serializers.IntegerField()
+    bid = object_id_field()
     percent = serializers.DecimalField(max_digits=5, decimal_places=2)
 
 
@@ -138,19 +139,21 @@ class ContractCompleteInputSerializer(serializers.Serializer):
 class BidTermsInputSerializer(serializers.Serializer):
     price = serializers.DecimalField(max_digits=14, decimal_places=2)
     currency = serializers.CharField(max_length=3)
-    timeline_days = serializers.IntegerField(min_value=1)
+    timeline_days = serializers.IntegerField(min_value=1, max_value=MAX_POSITIVE_INTEGER)
     note = serializers.CharField(required=False, allow_blank=True, default="")
-    specialists = serializers.ListField(child=serializers.IntegerField(), required=False)
+    specialists = serializers.ListField(child=object_id_field(), required=False)
 
 
 class BidSubmitInputSerializer(BidTermsInputSerializer):
-    job = serializers.IntegerField()
+    job = object_id_field()
 
 
 class BidReviseInputSerializer(BidTermsInputSerializer):
     price = serializers.DecimalField(max_digits=14, decimal_places=2, required=False)
     currency = serializers.CharField(max_length=3, required=False)
-    timeline_days = serializers.IntegerField(min_value=1, required=False)
+    timeline_days = serializers.IntegerField(
+        min_value=1, max_value=MAX_POSITIVE_INTEGER, required=False
+    )
     note = serializers.CharField(required=False, allow_blank=True)
 
 
@@ -159,7 +162,7 @@ class BidReviseInputSerializer(BidTermsInputSerializer):
 
 class BidFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=BidStatus.choices)
-    job = django_filters.NumberFilter(field_name="job_id")
+    job = django_filters.NumberFilter(field_name="job_id", min_value=1, max_value=MAX_OBJECT_ID)
 
     class Meta:
         model = Bid
@@ -432,7 +435,7 @@ class NotificationListApi(OrganisationAPIView):
 
 
 class NotificationMarkReadInputSerializer(serializers.Serializer):
-    ids = serializers.ListField(child=serializers.IntegerField(), allow_empty=False, max_length=500)
+    ids = serializers.ListField(child=object_id_field(), allow_empty=False, max_length=500)
 
 
 class NotificationMarkReadOutputSerializer(serializers.Serializer):

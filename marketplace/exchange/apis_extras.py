@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from labs import selectors as lab_selectors
 from labs.models import JobStatus
 from marketplace.core.api import LabAPIView, VendorAPIView
+from marketplace.core.fields import MAX_OBJECT_ID
 from marketplace.exchange import selectors
 from marketplace.exchange.models import Invitation, Question
 from marketplace.exchange.services.questions import question_answer, question_ask
@@ -78,7 +79,7 @@ class QuestionFilter(django_filters.FilterSet):
 
 
 class VendorInvitationFilter(django_filters.FilterSet):
-    job = django_filters.NumberFilter(field_name="job_id")
+    job = django_filters.NumberFilter(field_name="job_id", min_value=1, max_value=MAX_OBJECT_ID)
     job_status = django_filters.ChoiceFilter(field_name="job__status", choices=JobStatus.choices)
 
     class Meta:

@@ -279,16 +279,23 @@ def _staff(seats: tuple[int, ...], items: list[tuple[tuple[int, ...], int]]) -> 
     """`items`: (sorted requirement indexes, how many specialists), none empty."""
     if not items:
         return _unstaffed(seats)
-    flow = _max_flow(items, seats)
     r_count = len(seats)
     filled = [0] * r_count
     qualified = [0] * r_count
     distinct = 0
-    for c, (options, size) in enumerate(items):
-        distinct += size
-        for r in options:
+    if all(len(options) == 1 for options, _ in items):
+        # Nobody qualifies for two requirements: each fills on its own.
+        for (r,), size in items:
             qualified[r] += size
-            filled[r] += flow[c * r_count + r]
+            distinct += size
+        filled = [min(have, need) for have, need in zip(qualified, seats, strict=True)]
+    else:
+        flow = _max_flow(items, seats)
+        for c, (options, size) in enumerate(items):
+            distinct += size
+            for r in options:
+                qualified[r] += size
+                filled[r] += flow[c * r_count + r]
     return Staffing(
         seats=seats, filled=tuple(filled), qualified=tuple(qualified), distinct_qualified=distinct
     )

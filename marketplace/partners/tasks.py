@@ -7,7 +7,7 @@ from typing import Any
 from celery import shared_task
 
 from marketplace.core.tasks import MarketplaceTask
-from marketplace.partners import webhook_services
+from marketplace.partners import idempotency, webhook_services
 
 
 @shared_task(base=MarketplaceTask)
@@ -38,3 +38,9 @@ def webhook_deliver_task(delivery_id: int) -> str | None:
 @shared_task(base=MarketplaceTask)
 def webhook_retry_due_task() -> int:
     return len(webhook_services.webhook_retry_due())
+
+
+@shared_task(base=MarketplaceTask)
+def idempotency_purge_expired_task() -> int:
+    """Hourly (CELERY_BEAT_SCHEDULE): deletes Idempotency-Key records older than 24 hours."""
+    return idempotency.idempotency_purge_expired()

@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from marketplace.core.api import OrganisationAPIView
+from marketplace.core.fields import MAX_OBJECT_ID
 from marketplace.partners import selectors, webhook_services
 from marketplace.partners.events import EVENT_TYPES
 from marketplace.partners.models import WebhookDelivery, WebhookDeliveryStatus, WebhookEndpoint
@@ -57,7 +58,9 @@ class WebhookDeliveryOutputSerializer(serializers.Serializer):
 
 
 class WebhookDeliveryFilter(django_filters.FilterSet):
-    endpoint = django_filters.NumberFilter(field_name="endpoint_id")
+    endpoint = django_filters.NumberFilter(
+        field_name="endpoint_id", min_value=1, max_value=MAX_OBJECT_ID
+    )
     status = django_filters.ChoiceFilter(choices=WebhookDeliveryStatus.choices)
     event_type = django_filters.CharFilter()
 

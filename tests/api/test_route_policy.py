@@ -101,6 +101,8 @@ POLICY: dict[str, dict[str, int]] = {
     "api:schema": everyone(200, anonymous=200),
     "api:docs": everyone(200, anonymous=200),
     "api:redoc": everyone(200, anonymous=200),
+    # The catch-all after every route: unknown URLs answer 404 in the error shape.
+    "api:not-found": everyone(404, anonymous=404),
     # Lab side. Read keys are refused any write before the object is looked up.
     "api:v1:lab-jobs": lab_policy(lab=all_lab_roles(200), other_lab_write=200, other_lab_read=200),
     "api:v1:lab-jobs-create": lab_policy(
@@ -527,6 +529,7 @@ READ_ROUTES = {
     "api:schema",
     "api:docs",
     "api:redoc",
+    "api:not-found",
     "api:v1:lab-job-bids",
     "api:v1:lab-screenings",
     "api:v1:lab-screening",
