@@ -240,6 +240,9 @@ def credential_update(
     credential.save()
     if "identifier" in changes or "level" in changes:
         _reflag_duplicates(credential, user=user)
+    if changes:
+        # A corrected credential is pending again: the vendor's open invitations are checked.
+        enqueue_on_commit(REEVALUATE_INVITATIONS_TASK, [credential.specialist.vendor_id])
     return credential
 
 
@@ -264,6 +267,7 @@ def credential_verify(*, credential: Credential, user: User) -> Credential:
     credential.verified_at = timezone.now()
     credential.rejection_reason = ""
     credential.save(update_fields=["status", "verified_by", "verified_at", "rejection_reason"])
+    enqueue_on_commit(REEVALUATE_INVITATIONS_TASK, [credential.specialist.vendor_id])
     return credential
 
 

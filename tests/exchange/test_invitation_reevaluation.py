@@ -32,6 +32,7 @@ from tests.factories import (
 )
 from tests.plugins.personas import LabTeam, VendorTeam, make_open_job
 from vendors.models import Credential, CredentialStatus, Specialist
+from vendors.services import credential_update, credential_verify
 from vendors.tasks import expire_attestations_task, expire_credentials_task
 
 pytestmark = pytest.mark.django_db
@@ -219,6 +220,26 @@ def test_the_warning_goes_once_the_vendor_can_staff_the_job_again(
     verified(medix.specialists[1], verifier, identifier="RENEWED-1")
     with django_capture_on_commit_callbacks(execute=True):
         invitations_reevaluate(vendor_ids=[medix.vendor.pk])
+
+    invitation.refresh_from_db()
+    assert invitation.reasons == ["Covers every seat"]
+
+
+def test_a_corrected_credential_goes_back_to_verification_and_the_invitation_is_checked(
+    medix, md_job, verifier, django_capture_on_commit_callbacks
+):
+    verified(medix.specialists[0], verifier)
+    corrected = verified(medix.specialists[1], verifier)
+    invitation = invite(md_job, medix)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        credential_update(credential=corrected, user=medix.owner, issuer="Another board")
+
+    invitation.refresh_from_db()
+    assert invitation.reasons[-1].startswith(WARNING_PREFIX)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        credential_verify(credential=corrected, user=verifier)
 
     invitation.refresh_from_db()
     assert invitation.reasons == ["Covers every seat"]
