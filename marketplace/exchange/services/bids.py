@@ -125,6 +125,31 @@ def _create_bid(*, status: str, **fields: object) -> Bid:
         raise
 
 
+def _open_job_and_terms(
+    job: Job,
+    vendor: Vendor,
+    user: User,
+    *,
+    price: Decimal,
+    currency: str,
+    timeline_days: int,
+    specialists: Sequence[Specialist],
+) -> tuple[Job, list[Specialist]]:
+    """Caller holds a transaction. The bidder's right, the job locked and still open, and
+    the terms checked: what every new bid, draft or submitted, needs first."""
+    _require_bidder(user, vendor, job)
+    job = _job_open_for_bids(job)
+    chosen = _validated_terms(
+        job=job,
+        vendor=vendor,
+        price=price,
+        currency=currency,
+        timeline_days=timeline_days,
+        specialists=specialists,
+    )
+    return job, chosen
+
+
 @transaction.atomic
 def bid_draft_create(
     *,
@@ -138,11 +163,10 @@ def bid_draft_create(
     specialists: Sequence[Specialist] = (),
 ) -> Bid:
     """Saves a bid without submitting it; the lab never sees a draft."""
-    _require_bidder(user, vendor, job)
-    job = _job_open_for_bids(job)
-    chosen = _validated_terms(
-        job=job,
-        vendor=vendor,
+    job, chosen = _open_job_and_terms(
+        job,
+        vendor,
+        user,
         price=price,
         currency=currency,
         timeline_days=timeline_days,
@@ -176,11 +200,10 @@ def bid_submit(
 ) -> Bid:
     """Submits the vendor's bid (revision 1). A draft the vendor saved earlier is submitted
     with these terms; any other active bid means this is a revision, not a new bid."""
-    _require_bidder(user, vendor, job)
-    job = _job_open_for_bids(job)
-    chosen = _validated_terms(
-        job=job,
-        vendor=vendor,
+    job, chosen = _open_job_and_terms(
+        job,
+        vendor,
+        user,
         price=price,
         currency=currency,
         timeline_days=timeline_days,
