@@ -261,3 +261,26 @@ def _stop(worker: CeleryWorker) -> None:
     with contextlib.suppress(ProcessLookupError):  # the pool's children, if any are left
         os.killpg(worker.process.pid, signal.SIGKILL)
     worker.process.wait()
+
+
+@pytest.fixture(autouse=True)
+def _worker_idle_before_teardown(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A worker test ends only once the worker has nothing queued or running: work the
+    test set off (a re-screening, a notification) must not race the flush of its tables."""
+    yield
+    if "celery_worker_process" not in request.fixturenames:
+        return
+    from marketplace.celery import app
+
+    worker = request.getfixturevalue("celery_worker_process")
+
+    def idle() -> bool:
+        with app.connection_for_write() as connection:
+            queued = _declared(worker.queue, connection).queue_declare().message_count
+        inspector = app.control.inspect(destination=[worker.nodename], timeout=2)
+        busy = (inspector.active() or {}).get(worker.nodename, []) + (
+            inspector.reserved() or {}
+        ).get(worker.nodename, [])
+        return queued == 0 and not busy
+
+    wait_for(idle, timeout=30, message="the worker did not go idle after the test")
