@@ -15,10 +15,12 @@ export PYTHONUNBUFFERED := 1
 
 install: $(STAMP)
 
-# Re-installs only when pyproject.toml changes (or the virtualenv is gone).
-$(STAMP): pyproject.toml
+# Re-installs only when pyproject.toml or package-lock.json changes (or the virtualenv is
+# gone). npm fetches the front-end packages (htmx, Pico CSS, axe-core) into node_modules/.
+$(STAMP): pyproject.toml package.json package-lock.json
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
 # Embedded (no REDIS_URL or CELERY_BROKER_URL): runserver plus `manage.py run_periodic`

@@ -92,6 +92,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "marketplace.accounts.context_processors.organisation",
+                "marketplace.exchange.context_processors.notifications",
             ],
         },
     },
@@ -123,7 +125,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LOGIN_URL = "admin:login"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"
@@ -138,6 +142,13 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# The site's own CSS and JS, and the few files it serves from packages that `make
+# install` fetches with npm (node_modules/ is never committed).
+STATICFILES_DIRS = [
+    BASE_DIR / "static",
+    ("vendor/htmx", BASE_DIR / "node_modules/htmx.org/dist"),
+    ("vendor/pico", BASE_DIR / "node_modules/@picocss/pico/css"),
+]
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=BASE_DIR / "media")
 STORAGES = {
@@ -221,6 +232,10 @@ CELERY_BEAT_SCHEDULE = {
     "retry-webhooks": {
         "task": "marketplace.partners.tasks.webhook_retry_due_task",
         "schedule": timedelta(seconds=PERIODIC_INTERVAL_SECONDS),
+    },
+    "purge-form-submissions": {
+        "task": "marketplace.core.tasks.form_submission_purge_task",
+        "schedule": crontab(minute=20),
     },
     "purge-expired-idempotency-keys": {
         "task": "marketplace.partners.tasks.idempotency_purge_expired_task",

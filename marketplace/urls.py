@@ -1,7 +1,12 @@
 from django.contrib import admin
 from django.http import HttpRequest, JsonResponse
 from django.urls import include, path
-from django.views.generic import RedirectView
+
+from labs import urls as labs_urls
+from marketplace.accounts import urls as accounts_urls
+from marketplace.exchange import urls as exchange_urls
+from marketplace.exchange.views.home import home
+from vendors import urls as vendors_urls
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -11,8 +16,18 @@ def healthz(request: HttpRequest) -> JsonResponse:
 admin.site.site_header = "Expert Data Exchange administration"
 admin.site.site_title = "Expert Data Exchange"
 
+# Browser pages live under lab/ and vendor/ by the kind of organisation they serve; each
+# namespace gathers the pages of several apps (labs + exchange, vendors + exchange).
+lab_patterns = labs_urls.lab_patterns + exchange_urls.lab_patterns
+vendor_patterns = vendors_urls.vendor_patterns + exchange_urls.vendor_patterns
+
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
+    path("", home, name="home"),
+    path("accounts/", include(accounts_urls.auth_patterns)),
+    path("accounts/", include(accounts_urls)),
+    path("lab/", include((lab_patterns, "lab"))),
+    path("vendor/", include((vendor_patterns, "vendor"))),
+    path("", include(exchange_urls.site_patterns)),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("api/", include("marketplace.api_urls", namespace="api")),

@@ -79,3 +79,17 @@ class QualificationLevel(Vocabulary):
 
     def satisfies(self, required: QualificationLevel) -> bool:
         return self.ladder == required.ladder and self.rank >= required.rank
+
+
+class FormSubmission(models.Model):
+    """One row per browser form submission token: the unique token makes a double click
+    (or a re-posted form) act once, and the stored redirect sends the repeat where the
+    first went. Rows are short-lived; the periodic purge removes old ones."""
+
+    token = models.UUIDField(unique=True)
+    user_id = models.BigIntegerField()
+    redirect_url = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return str(self.token)

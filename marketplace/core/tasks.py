@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 
+from celery import shared_task
 from celery.contrib.django.task import DjangoTask
 from django.db import InterfaceError, OperationalError
 
@@ -25,3 +26,11 @@ class MarketplaceTask(DjangoTask):
     def on_failure(self, exc, task_id, args, kwargs, einfo):  # type: ignore[no-untyped-def]
         logger.error("task %s[%s] failed for good: %r args=%r", self.name, task_id, exc, args)
         super().on_failure(exc, task_id, args, kwargs, einfo)
+
+
+@shared_task(base=MarketplaceTask)
+def form_submission_purge_task() -> int:
+    # Imported here: every app's tasks module imports this one, before web's models load.
+    from marketplace.core.web import form_submission_purge
+
+    return form_submission_purge()

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from marketplace.exchange.urls._interim import interim
+
+vendor_patterns = [
+    path("", interim, name="dashboard"),
+    path("jobs/", interim, name="jobs"),
+    path("bids/", interim, name="bids"),
+]
