@@ -4,4 +4,5 @@ from marketplace.exchange.urls._interim import interim
 
 lab_patterns = [
     path("competitors/", interim, name="competitors"),
+    path("policy/", interim, name="policy"),
 ]

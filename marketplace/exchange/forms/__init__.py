@@ -1,0 +1,1 @@
+"""Browser forms of the exchange, one module per area (as views/)."""
