@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 # Output of every process under honcho shows up at once, not when a buffer fills.
 export PYTHONUNBUFFERED := 1
 
-.PHONY: install run test lint
+.PHONY: install run test lint bench
 
 install: $(STAMP)
 
@@ -43,3 +43,11 @@ test: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# Every benchmark in bench/, one table at the end. They need PostgreSQL (and wrk, Redis
+# and a worker for some); `make bench BENCH_ARGS=--quick` is a fast smoke run.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+BENCH_ARGS ?=
+bench: install
+	@command -v wrk >/dev/null || { echo "make bench needs wrk (Debian package wrk)"; exit 1; }
+	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} $(BIN)/python bench/run_all.py $(BENCH_ARGS)
