@@ -147,7 +147,9 @@ def _hop_json(graph: OwnershipGraph, path: PathShare) -> list[dict[str, Any]]:
     return hops
 
 
-def _path_text(hops: list[dict[str, Any]]) -> str:
+def path_text(hops: list[dict[str, Any]]) -> str:
+    """A path as the sentence stored among the reasons (the evidence page tells these
+    sentences apart from the rules they support by it)."""
     chain = hops[0]["name"]
     for hop in hops[1:]:
         chain += f" -> {hop['share']} -> {hop['name']}"
@@ -285,7 +287,7 @@ def compute_screening(
                 )
         for path in paths:
             if reasons:
-                reasons.append(_path_text(path))
+                reasons.append(path_text(path))
         links = influence_links(
             graph, subject, controls_set, lookback_days=lookback_days, former_officials=former
         )
@@ -371,6 +373,67 @@ def is_worse(old: str | None, new: str) -> bool:
     return SEVERITY[new] > SEVERITY.get(old or Verdict.CLEAR, 0)
 
 
+@dataclass
+class LabScreener:
+    """Screens many vendors (and their bids) for one lab: one walk down from each
+    competitor answers for every vendor, instead of one walk up from each vendor.
+    `prepare` reads what the lab's screenings share once; `screen` is then cheap."""
+
+    lab: Lab
+    context: ScreeningContext
+    graph: OwnershipGraph
+    holdings: dict[int, dict[int, Exposure]]
+    controlled: dict[int, set[int]]
+
+    @classmethod
+    def prepare(
+        cls,
+        *,
+        lab: Lab,
+        vendors: list[Vendor],
+        graph: OwnershipGraph | None = None,
+        as_of: date | None = None,
+    ) -> LabScreener:
+        """Without a preloaded graph, only what lies below the competitors (and what the
+        vendors' former officials hold now) is loaded: nothing else can tie a competitor
+        to a vendor."""
+        context = ScreeningContext.for_lab(lab, as_of=as_of, vendors=vendors)
+        competitor_ids = [c.entity_id for c in context.competitors]
+        vendor_entities = {v.entity_id for v in vendors}
+        if graph is None:
+            holders = {f.party for facts in context.former_officials.values() for f in facts}
+            graph = OwnershipGraph.load(
+                as_of=context.as_of, downstream_of=competitor_ids, holdings_of=holders
+            )
+        holdings = {
+            c: effective_holdings(graph, c, subjects=vendor_entities) for c in competitor_ids
+        }
+        controlled = {c: controlled_by(graph, c) for c in competitor_ids}
+        graph.ensure_names(
+            _named_in(
+                (e for held in holdings.values() for e in held.values()),
+                set(competitor_ids) | vendor_entities,
+            )
+        )
+        return cls(lab=lab, context=context, graph=graph, holdings=holdings, controlled=controlled)
+
+    def screen(self, vendor: Vendor, bid: Bid | None = None) -> ComputedScreening:
+        exposures = {
+            c: held[vendor.entity_id]
+            for c, held in self.holdings.items()
+            if vendor.entity_id in held
+        }
+        return compute_screening(
+            lab=self.lab,
+            vendor=vendor,
+            bid=bid,
+            graph=self.graph,
+            exposures=exposures,
+            controlled=self.controlled,
+            context=self.context,
+        )
+
+
 def screen_vendors(
     *,
     lab: Lab,
@@ -378,37 +441,6 @@ def screen_vendors(
     graph: OwnershipGraph | None = None,
     as_of: date | None = None,
 ) -> dict[int, ComputedScreening]:
-    """Screens many vendors for one lab: one walk down from each competitor answers for
-    every vendor, instead of one walk up from each vendor. Without a preloaded graph,
-    only what lies below the competitors (and what the vendors' former officials hold
-    now) is loaded: nothing else can tie a competitor to a vendor."""
-    context = ScreeningContext.for_lab(lab, as_of=as_of, vendors=vendors)
-    competitor_ids = [c.entity_id for c in context.competitors]
-    vendor_entities = {v.entity_id for v in vendors}
-    if graph is None:
-        holders = {f.party for facts in context.former_officials.values() for f in facts}
-        graph = OwnershipGraph.load(
-            as_of=context.as_of, downstream_of=competitor_ids, holdings_of=holders
-        )
-    holdings = {c: effective_holdings(graph, c, subjects=vendor_entities) for c in competitor_ids}
-    controlled = {c: controlled_by(graph, c) for c in competitor_ids}
-    graph.ensure_names(
-        _named_in(
-            (e for held in holdings.values() for e in held.values()),
-            set(competitor_ids) | vendor_entities,
-        )
-    )
-    results = {}
-    for vendor in vendors:
-        exposures = {
-            c: held[vendor.entity_id] for c, held in holdings.items() if vendor.entity_id in held
-        }
-        results[vendor.pk] = compute_screening(
-            lab=lab,
-            vendor=vendor,
-            graph=graph,
-            exposures=exposures,
-            controlled=controlled,
-            context=context,
-        )
-    return results
+    """Screens many vendors for one lab (see LabScreener)."""
+    screener = LabScreener.prepare(lab=lab, vendors=vendors, graph=graph, as_of=as_of)
+    return {vendor.pk: screener.screen(vendor) for vendor in vendors}

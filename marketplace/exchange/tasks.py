@@ -30,6 +30,18 @@ def screening_run_task(screening_id: int) -> str | None:
     return screening.verdict if screening else None
 
 
+class ScreeningBatchTask(MarketplaceTask):
+    def on_failure(self, exc, task_id, args, kwargs, einfo):  # type: ignore[no-untyped-def]
+        if args:
+            services.screening_record_failures(screening_ids=args[0], error=repr(exc))
+        super().on_failure(exc, task_id, args, kwargs, einfo)
+
+
+@shared_task(base=ScreeningBatchTask)
+def screening_run_batch_task(screening_ids: list[int]) -> int:
+    return len(services.screening_run_batch(screening_ids=screening_ids))
+
+
 @shared_task(base=MarketplaceTask)
 def process_ownership_changes_task() -> int:
     return len(services.process_ownership_changes())

@@ -31,9 +31,11 @@ from marketplace.exchange.services.screenings import (
     reconcile_screenings,
     screening_override,
     screening_record_failure,
+    screening_record_failures,
     screening_refresh_now,
     screening_request,
     screening_run,
+    screening_run_batch,
 )
 
 __all__ = [
@@ -64,7 +66,9 @@ __all__ = [
     "reconcile_screenings",
     "screening_override",
     "screening_record_failure",
+    "screening_record_failures",
     "screening_refresh_now",
     "screening_request",
     "screening_run",
+    "screening_run_batch",
 ]

@@ -25,7 +25,12 @@ from marketplace.exchange.models import (
     Verdict,
 )
 from marketplace.exchange.permissions import can_override_screening
-from marketplace.exchange.screening import compute_screening, is_worse
+from marketplace.exchange.screening import (
+    ComputedScreening,
+    LabScreener,
+    compute_screening,
+    is_worse,
+)
 from marketplace.exchange.services.notifications import notify_organisation
 from marketplace.exchange.services.webhook_events import event_announce
 from marketplace.ownership.engine import OwnershipGraph
@@ -90,6 +95,11 @@ def _store(
     result = compute_screening(
         lab=screening.lab, vendor=screening.vendor, bid=screening.bid, as_of=as_of, graph=graph
     )
+    return _store_result(screening, result)
+
+
+def _store_result(screening: Screening, result: ComputedScreening) -> tuple[str | None, str]:
+    """Caller holds the screening row lock. Stores a computed result; returns (old, new)."""
     old = screening.verdict
     new = result.verdict
     if old == Verdict.CLEARED_BY_OVERRIDE and not is_worse(screening.computed_verdict, new):
@@ -158,6 +168,48 @@ def screening_run(*, screening_id: int, graph: OwnershipGraph | None = None) -> 
         old, new = _store(screening, graph=graph)
         _notify_if_worse(screening, old, new)
     return screening
+
+
+# Mass re-screening goes to the workers in batches of this many screenings of one lab.
+SCREENING_BATCH_SIZE = 200
+
+
+def screening_run_batch(*, screening_ids: list[int]) -> list[int]:
+    """Computes many owed screenings, one lab at a time, reading what a lab's screenings
+    share (its policy, competitors and the ownership below them) once per lab rather than
+    once per screening. Idempotent like screening_run; rows another worker holds are
+    skipped (that worker computes them). Returns the ids computed."""
+    by_lab: dict[int, list[int]] = {}
+    for lab_id, pk in Screening.objects.filter(pk__in=screening_ids).values_list("lab_id", "pk"):
+        by_lab.setdefault(lab_id, []).append(pk)
+    computed: list[int] = []
+    for ids in by_lab.values():
+        with transaction.atomic():
+            screenings = list(
+                Screening.objects.select_for_update(of=("self",), skip_locked=True)
+                .select_related(
+                    "lab__organisation", "vendor__organisation", "vendor__entity", "bid__job"
+                )
+                .filter(pk__in=ids)
+                .order_by("pk")
+            )
+            if not screenings:
+                continue
+            vendors = list({s.vendor_id: s.vendor for s in screenings}.values())
+            screener = LabScreener.prepare(lab=screenings[0].lab, vendors=vendors)
+            for screening in screenings:
+                old, new = _store_result(
+                    screening, screener.screen(screening.vendor, bid=screening.bid)
+                )
+                _notify_if_worse(screening, old, new)
+                computed.append(screening.pk)
+    return computed
+
+
+def screening_record_failures(*, screening_ids: list[int], error: str) -> None:
+    Screening.objects.filter(pk__in=screening_ids).exclude(state="done").update(
+        state="failed", last_error=error[:2000]
+    )
 
 
 def screening_record_failure(*, screening_id: int, error: str) -> None:
@@ -264,12 +316,23 @@ def _involvements(
 
 
 def _request_many(pairs: set[tuple[int, int]], bids: list[tuple[int, int, int]]) -> list[int]:
-    """Caller holds a transaction."""
+    """Caller holds a transaction. Enqueues the owed screenings in batches per lab."""
     now = timezone.now()
-    ids = [_request(lab_id, vendor_id, None, now) for lab_id, vendor_id in sorted(pairs)]
-    ids += [_request(lab_id, vendor_id, bid_id, now) for lab_id, vendor_id, bid_id in bids]
-    _enqueue(ids)
-    return ids
+    by_lab: dict[int, list[int]] = {}
+    for lab_id, vendor_id in sorted(pairs):
+        by_lab.setdefault(lab_id, []).append(_request(lab_id, vendor_id, None, now))
+    for lab_id, vendor_id, bid_id in bids:
+        by_lab.setdefault(lab_id, []).append(_request(lab_id, vendor_id, bid_id, now))
+    _enqueue_batches(by_lab)
+    return [pk for ids in by_lab.values() for pk in ids]
+
+
+def _enqueue_batches(by_lab: dict[int, list[int]]) -> None:
+    from marketplace.exchange.tasks import screening_run_batch_task
+
+    for ids in by_lab.values():
+        for start in range(0, len(ids), SCREENING_BATCH_SIZE):
+            screening_run_batch_task.delay_on_commit(ids[start : start + SCREENING_BATCH_SIZE])
 
 
 def process_ownership_changes(*, limit: int = 500) -> list[int]:
