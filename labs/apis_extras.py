@@ -4,7 +4,6 @@ lab and calls one service, which checks the role."""
 
 from __future__ import annotations
 
-from django.db import transaction
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -14,9 +13,6 @@ from labs import selectors, services
 from labs.apis import CodeField, SeatRequirementSerializer
 from labs.models import Competitor, SeatRequirement
 from marketplace.core.api import LabAPIView
-from marketplace.core.errors import RuleViolation
-from marketplace.ownership.models import Entity
-from marketplace.ownership.services import entity_create
 
 # --- Serializers --------------------------------------------------------------------------
 
@@ -130,18 +126,13 @@ class LabCompetitorListCreateApi(LabAPIView):
         serializer = CompetitorInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        # "Name a rival, creating its entity if new": all or nothing, so a refused
-        # caller leaves no entity behind.
-        with transaction.atomic():
-            if "record_id" in data:
-                entity = Entity.objects.filter(record_id=data["record_id"]).first()
-                if entity is None:
-                    raise RuleViolation("No entity has that record id.", field="record_id")
-            else:
-                entity = entity_create(name=data["name"], source=f"lab:{self.organisation.slug}")
-            competitor = services.competitor_add(
-                lab=self.lab, user=request.user, entity=entity, note=data["note"]
-            )
+        competitor = services.competitor_declare(
+            lab=self.lab,
+            user=request.user,
+            entity_record_id=data.get("record_id"),
+            entity_name=data.get("name"),
+            note=data["note"],
+        )
         competitor = selectors.competitor_get_for_lab(lab=self.lab, competitor_id=competitor.pk)
         return Response(CompetitorOutputSerializer(competitor).data, status=status.HTTP_201_CREATED)
 

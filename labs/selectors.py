@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 
-from labs.models import Competitor, ConflictPolicy, Job, Lab, SeatRequirement
+from labs.models import Competitor, ConflictPolicy, Job, JobStatus, Lab, SeatRequirement
 from marketplace.core.errors import NotFound
+from marketplace.ownership.models import Entity, RecordType
 
 
 def job_list_for_lab(*, lab: Lab, status: str | None = None) -> QuerySet[Job]:
@@ -19,6 +20,14 @@ def job_list_for_lab(*, lab: Lab, status: str | None = None) -> QuerySet[Job]:
     if status:
         jobs = jobs.filter(status=status)
     return jobs
+
+
+def job_count_by_status_for_lab(*, lab: Lab) -> dict[str, int]:
+    """How many of the lab's jobs are in each status (every status present, zero or not)."""
+    counts = dict(
+        Job.objects.filter(lab=lab).order_by().values_list("status").annotate(n=Count("pk"))
+    )
+    return {status: counts.get(status, 0) for status in JobStatus.values}
 
 
 def job_get_for_lab(*, lab: Lab, job_id: int) -> Job:
@@ -50,6 +59,32 @@ def competitor_get_for_lab(*, lab: Lab, competitor_id: int) -> Competitor:
     if competitor is None:
         raise NotFound("No such competitor.")
     return competitor
+
+
+COMPETITOR_SEARCH_LIMIT = 20
+
+
+def lab_entity_source(lab: Lab) -> str:
+    """The `source` of entities a lab brought into the graph by naming them as rivals."""
+    return f"lab:{lab.organisation.slug}"
+
+
+def competitor_candidate_list(*, lab: Lab, query: str) -> QuerySet[Entity]:
+    """Entities of the ownership graph the lab may name as a rival, by name: companies
+    and arrangements (not people), not the lab itself nor an entity already named, and
+    not an entity another lab brought in by naming it (that would tell who names whom).
+    At most COMPETITOR_SEARCH_LIMIT, by name."""
+    query = query.strip()
+    if not query:
+        return Entity.objects.none()
+    return (
+        Entity.objects.filter(name__icontains=query, record_type=RecordType.ENTITY)
+        .filter(is_component=False)
+        .filter(~Q(source__startswith="lab:") | Q(source=lab_entity_source(lab)))
+        .exclude(pk=lab.entity_id)
+        .exclude(named_as_competitor__lab=lab)
+        .order_by("name", "pk")[:COMPETITOR_SEARCH_LIMIT]
+    )
 
 
 def conflict_policy_get_for_lab(*, lab: Lab) -> ConflictPolicy:

@@ -24,6 +24,7 @@ from labs.models import (
     VolumeUnit,
 )
 from labs.permissions import can_manage_competitors, can_manage_jobs, can_manage_policy
+from labs.selectors import lab_entity_source
 from marketplace.accounts.models import OrganisationKind, User
 from marketplace.accounts.services import organisation_create
 from marketplace.core.async_work import enqueue_on_commit
@@ -79,6 +80,33 @@ def competitor_add(*, lab: Lab, user: User, entity: Entity, note: str = "") -> C
         raise RuleViolation(f"{entity.name} is already one of your competitors.", field="entity")
     _screening_inputs_changed(lab)
     return competitor
+
+
+@transaction.atomic
+def competitor_declare(
+    *,
+    lab: Lab,
+    user: User,
+    entity_record_id: str | None = None,
+    entity_name: str | None = None,
+    note: str = "",
+) -> Competitor:
+    """Names a rival: an entity already in the ownership graph by its record id, or a new
+    entity by its name (created here, sourced to the lab). Exactly one of the two. All or
+    nothing, so a refused caller leaves no entity behind."""
+    if (entity_record_id is None) == (entity_name is None):
+        raise RuleViolation(
+            "Give the record id of an existing entity or the name of a new one, not both."
+        )
+    if not can_manage_competitors(user, lab):
+        raise NotPermitted("Only the lab's owner or procurement may change its competitors.")
+    if entity_record_id is not None:
+        entity = Entity.objects.filter(record_id=entity_record_id).first()
+        if entity is None:
+            raise RuleViolation("No entity has that record id.", field="record_id")
+    else:
+        entity = entity_create(name=entity_name or "", source=lab_entity_source(lab))
+    return competitor_add(lab=lab, user=user, entity=entity, note=note)
 
 
 @transaction.atomic

@@ -163,6 +163,11 @@ v1 = [
         name="vendor-attestations",
     ),
     path(
+        "vendor/attestations/<int:attestation_id>/document/",
+        vendor_apis.VendorAttestationDocumentApi.as_view(),
+        name="vendor-attestation-document",
+    ),
+    path(
         "vendor/specialists/",
         vendor_apis.VendorSpecialistListCreateApi.as_view(),
         name="vendor-specialists",
@@ -211,6 +216,16 @@ v1 = [
         "webhooks/endpoints/<int:endpoint_id>/",
         webhook_apis.WebhookEndpointDetailApi.as_view(),
         name="webhook-endpoint",
+    ),
+    path(
+        "webhooks/endpoints/<int:endpoint_id>/enable/",
+        webhook_apis.WebhookEndpointEnableApi.as_view(),
+        name="webhook-endpoint-enable",
+    ),
+    path(
+        "webhooks/endpoints/<int:endpoint_id>/ping/",
+        webhook_apis.WebhookEndpointPingApi.as_view(),
+        name="webhook-endpoint-ping",
     ),
     path(
         "webhooks/deliveries/",

@@ -22,10 +22,16 @@ env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DJANGO_ENV = env.str("DJANGO_ENV", default="development")
 PRODUCTION = DJANGO_ENV == "production"
+# Public on purpose (it is in the repository), so production refuses it.
+DEVELOPMENT_SECRET_KEY = "dev-only-insecure-key-never-used-in-production-0123456789"
 
 if PRODUCTION:
     if not env.str("DJANGO_SECRET_KEY", default=""):
         raise ImproperlyConfigured("DJANGO_ENV=production needs DJANGO_SECRET_KEY.")
+    if env.str("DJANGO_SECRET_KEY") == DEVELOPMENT_SECRET_KEY:
+        raise ImproperlyConfigured(
+            "DJANGO_SECRET_KEY is the public development key; production needs its own."
+        )
     if not env.list("DJANGO_ALLOWED_HOSTS", default=[]):
         raise ImproperlyConfigured("DJANGO_ENV=production needs DJANGO_ALLOWED_HOSTS.")
     SECRET_KEY = env.str("DJANGO_SECRET_KEY")
@@ -33,22 +39,22 @@ if PRODUCTION:
     ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 else:
     # A development-only key: production refuses to start without its own.
-    SECRET_KEY = env.str(
-        "DJANGO_SECRET_KEY", default="dev-only-insecure-key-never-used-in-production-0123456789"
-    )
+    SECRET_KEY = env.str("DJANGO_SECRET_KEY", default=DEVELOPMENT_SECRET_KEY)
     DEBUG = env.bool("DJANGO_DEBUG", default=True)
     ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin, staff only, with the security hooks of marketplace/core/security.py.
+    "marketplace.core.security.SecurityAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "axes",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -73,10 +79,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "marketplace.core.security.SecurityLogMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes requires: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "marketplace.urls"
@@ -135,9 +144,17 @@ USE_I18N = True
 USE_TZ = True
 
 # --- Static and uploaded files ----------------------------------------------------------
-# Uploads (roster CSV 5 MB, BODS 10 MB, attestation documents 10 MB) are read whole when
-# an Idempotency-Key is hashed; requests larger than the largest upload are refused.
-DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
+# Upload limits per kind of file (marketplace/core/uploads.py, docs/security.md). Files
+# over FILE_UPLOAD_MAX_MEMORY_SIZE are streamed to a temporary file, so a limit is checked
+# against the measured size before anything is read back.
+ROSTER_CSV_MAX_BYTES = env.int("ROSTER_CSV_MAX_BYTES", default=5 * 1024 * 1024)
+BODS_MAX_BYTES = env.int("BODS_MAX_BYTES", default=10 * 1024 * 1024)
+ATTESTATION_DOCUMENT_MAX_BYTES = env.int("ATTESTATION_DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
+# Uploads are read whole when an Idempotency-Key is hashed; requests larger than the
+# largest upload (plus room for the form's other fields) are refused.
+DATA_UPLOAD_MAX_MEMORY_SIZE = (
+    max(ROSTER_CSV_MAX_BYTES, BODS_MAX_BYTES, ATTESTATION_DOCUMENT_MAX_BYTES) + 2 * 1024 * 1024
+)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 STATIC_URL = "static/"
@@ -197,6 +214,11 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=600)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=540)
 if CELERY_TASK_TIME_LIMIT >= CELERY_VISIBILITY_TIMEOUT:
     raise ImproperlyConfigured("CELERY_TASK_TIME_LIMIT must be below CELERY_VISIBILITY_TIMEOUT.")
+# Retries of transient errors (marketplace/core/tasks.py): the n-th waits backoff * 2**n
+# seconds, capped at the maximum, randomised below that unless jitter is off.
+TASK_RETRY_BACKOFF = env.int("TASK_RETRY_BACKOFF", default=2)
+TASK_RETRY_BACKOFF_MAX = env.int("TASK_RETRY_BACKOFF_MAX", default=300)
+TASK_RETRY_JITTER = env.bool("TASK_RETRY_JITTER", default=True)
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -231,6 +253,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     "retry-webhooks": {
         "task": "marketplace.partners.tasks.webhook_retry_due_task",
+        "schedule": timedelta(seconds=PERIODIC_INTERVAL_SECONDS),
+    },
+    "reconcile-webhook-events": {
+        "task": "marketplace.partners.tasks.webhook_event_reconcile_task",
         "schedule": timedelta(seconds=PERIODIC_INTERVAL_SECONDS),
     },
     "purge-form-submissions": {
@@ -303,7 +329,18 @@ WEBHOOK_ALLOW_HTTP_LOCALHOST = env.bool("WEBHOOK_ALLOW_HTTP_LOCALHOST", default=
 WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=5.0)
 
 # --- Security ----------------------------------------------------------------------------
+# docs/security.md explains each choice. What a deployment may need to change is read from
+# the environment; every default is the safe value.
+
+# Cookies: the session cookie is never readable by page script, neither cookie rides on
+# cross-site subrequests, and both are HTTPS-only in production. A session lasts a working
+# day rather than Django's two weeks: these accounts award contracts.
 SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_COOKIE_AGE", default=60 * 60 * 12)
+CSRF_COOKIE_SAMESITE = "Lax"
+# Logs the refusal and shows templates/403_csrf.html, which names no reason.
+CSRF_FAILURE_VIEW = "marketplace.core.security.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -316,11 +353,43 @@ if PRODUCTION:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
+# How many reverse proxies in front of the web process append to X-Forwarded-For. With 0
+# (the default) no header is believed and the connection's address is the client's; a
+# number higher than the real one would let a client pick its own address, and so dodge
+# the login throttle, by sending the header itself.
+TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
+
+# Login throttling (django-axes), for the sign-in page and the admin's alike. After
+# LOGIN_FAILURE_LIMIT failures for one e-mail address from one client address, that pair
+# is refused (429, "try again later", whatever the password) until LOGIN_COOLOFF_MINUTES
+# have passed since its last attempt. The pair is locked, not the account, so nobody can
+# lock a colleague out from elsewhere; and not the address alone, so one person's typos
+# do not lock out a whole office behind one NAT address.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "marketplace.core.security.login_username"
+AXES_CLIENT_IP_CALLABLE = "marketplace.core.security.client_ip"
+AXES_LOCKOUT_CALLABLE = "marketplace.core.security.lockout_response"
+AUTHENTICATION_BACKENDS = [
+    # First: a locked-out pair is refused before its password is checked. It needs the
+    # request, so code that signs people in calls authenticate(request, ...).
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Refused logins and requests (marketplace/core/security.py); never silenced.
+        "marketplace.security": {"level": "INFO"},
+        # django-axes logs failures at WARNING, and every successful sign-in at INFO.
+        "axes": {"level": "WARNING"},
+    },
 }

@@ -4,12 +4,15 @@ the caller's vendor and calls one service; the services check roles."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import django_filters
 from django.core.files.uploadedfile import UploadedFile
+from django.http import FileResponse
 from django.urls import reverse
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
@@ -17,7 +20,7 @@ from rest_framework.response import Response
 
 from labs.apis import CodeField
 from marketplace.core.api import VendorAPIView
-from marketplace.core.errors import RuleViolation
+from marketplace.core.errors import NotFound, RuleViolation
 from marketplace.core.fields import SlugRelatedField, object_id_field
 from marketplace.core.models import AttestationKind, CredentialField, QualificationLevel
 from vendors import selectors, services
@@ -52,6 +55,30 @@ def document_suffix(uploaded: UploadedFile) -> str | None:
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         return "webp"
     return None
+
+
+# Served with its own type only when it is one browsers render inertly; anything else
+# (WebP included) is served as opaque bytes, so a stored file can never be run as a page.
+DOCUMENT_CONTENT_TYPES = {"pdf": "application/pdf", "png": "image/png", "jpg": "image/jpeg"}
+OPAQUE_CONTENT_TYPE = "application/octet-stream"
+
+
+def document_download_type(head: bytes) -> tuple[str, str]:
+    """(Content-Type, file suffix) of a stored document, from its first bytes only: a
+    stored name may predate the upload checks (the admin), so it is never trusted."""
+    for signature, suffix in DOCUMENT_SIGNATURES:
+        if head.startswith(signature):
+            return DOCUMENT_CONTENT_TYPES[suffix], suffix
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return OPAQUE_CONTENT_TYPE, "webp"
+    return OPAQUE_CONTENT_TYPE, "bin"
+
+
+def document_download_name(attestation: Attestation, suffix: str) -> str:
+    """A name made of the attestation's id and kind: ASCII letters, digits and dashes,
+    nothing a browser or a shell would read as a path or a quote."""
+    kind = re.sub(r"[^a-z0-9]+", "-", attestation.kind.code.lower()).strip("-")[:40]
+    return f"attestation-{attestation.pk}{f'-{kind}' if kind else ''}.{suffix}"
 
 
 # --- Output serializers -------------------------------------------------------------------
@@ -291,6 +318,68 @@ class VendorAttestationListCreateApi(VendorAPIView):
         return Response(
             AttestationOutputSerializer(attestation).data, status=status.HTTP_201_CREATED
         )
+
+
+class VendorAttestationDocumentApi(VendorAPIView):
+    def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:
+        # The file bypasses DRF's renderers, so a client accepting only its type must not
+        # be refused (406); errors are rendered as JSON whatever it accepts.
+        return super().perform_content_negotiation(request, force=True)
+
+    @extend_schema(
+        description="Downloads the attestation's document (`has_document` in the list), "
+        "always as an attachment.",
+        responses={
+            (200, media_type): OpenApiResponse(
+                OpenApiTypes.BINARY,
+                description="The document: a PDF, PNG or JPEG under its own type, any "
+                "other file as application/octet-stream; always as an attachment.",
+            )
+            for media_type in (*DOCUMENT_CONTENT_TYPES.values(), OPAQUE_CONTENT_TYPE)
+        },
+        parameters=[
+            OpenApiParameter(
+                "Content-Disposition",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                response=[200],
+                required=True,
+                description='attachment; filename="attestation-<id>-<kind>.<suffix>"',
+            ),
+            OpenApiParameter(
+                "X-Content-Type-Options",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                response=[200],
+                required=True,
+                description="nosniff",
+            ),
+        ],
+    )
+    def get(self, request: Request, attestation_id: int) -> FileResponse:
+        attestation = (
+            selectors.attestation_list(vendor=self.vendor).filter(pk=attestation_id).first()
+        )
+        if attestation is None:
+            raise NotFound("No such attestation.")
+        if not attestation.document:
+            raise NotFound("This attestation has no document.")
+        try:
+            stored = attestation.document.open("rb")
+        except FileNotFoundError:
+            raise NotFound("This attestation's document is missing.") from None
+        head = stored.read(16)
+        stored.seek(0)
+        content_type, suffix = document_download_type(head)
+        response = FileResponse(
+            stored,
+            as_attachment=True,
+            filename=document_download_name(attestation, suffix),
+            content_type=content_type,
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Cache-Control"] = "private, no-store"
+        return response
 
 
 class VendorSpecialistListCreateApi(VendorAPIView):

@@ -12,10 +12,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from marketplace.core.api import VendorAPIView
-from marketplace.core.errors import RuleViolation
 from marketplace.ownership.models import (
     DirectOrIndirect,
-    Entity,
     EntityType,
     InterestType,
     Provenance,
@@ -120,13 +118,6 @@ class StakeFilter(django_filters.FilterSet):
 # --- Views --------------------------------------------------------------------------------
 
 
-def _entity(record_id: str, field: str) -> Entity:
-    entity = Entity.objects.filter(record_id=record_id).first()
-    if entity is None:
-        raise RuleViolation("No entity has that record id.", field=field)
-    return entity
-
-
 class VendorStakeListCreateApi(VendorAPIView):
     filterset_class = StakeFilter
     queryset = Stake.objects.none()
@@ -145,15 +136,8 @@ class VendorStakeListCreateApi(VendorAPIView):
     def post(self, request: Request) -> Response:
         serializer = StakeDeclareInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        party_id = data.pop("interested_party_record_id", None)
-        subject_id = data.pop("subject_record_id", None)
         stake = services.vendor_stake_declare(
-            vendor=self.vendor,
-            user=request.user,
-            interested_party=_entity(party_id, "interested_party_record_id") if party_id else None,
-            subject=_entity(subject_id, "subject_record_id") if subject_id else None,
-            **data,
+            vendor=self.vendor, user=request.user, **serializer.validated_data
         )
         stake = selectors.stake_get_for_vendor(vendor=self.vendor, stake_id=stake.pk)
         return Response(StakeOutputSerializer(stake).data, status=status.HTTP_201_CREATED)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -24,6 +25,7 @@ from simple_history.utils import bulk_create_with_history
 
 from marketplace.accounts.models import OrganisationKind, User
 from marketplace.accounts.services import organisation_create
+from marketplace.core import uploads
 from marketplace.core.async_work import enqueue_on_commit
 from marketplace.core.errors import InvalidTransition, NotFound, NotPermitted, RuleViolation
 from marketplace.core.models import AttestationKind, CredentialField, QualificationLevel
@@ -52,8 +54,8 @@ logger = logging.getLogger(__name__)
 # Work owned by the exchange app, asked for by name (vendors must not import exchange).
 REEVALUATE_INVITATIONS_TASK = "marketplace.exchange.tasks.reevaluate_vendor_invitations_task"
 NOTIFY_EXPIRIES_TASK = "marketplace.exchange.tasks.notify_vendor_expiries_task"
-# The partners app's webhook emission, asked for by name too (docs/webhooks.md).
-EMIT_WEBHOOK_EVENT_TASK = "marketplace.partners.tasks.emit_event_task"
+# The partners app's webhook outbox, reached through the app registry (docs/webhooks.md).
+WEBHOOK_OUTBOX_APP = "partners"
 
 
 @transaction.atomic
@@ -113,6 +115,7 @@ def attestation_add(
         raise NotPermitted("Only the vendor's owner may add attestations.")
     if expires_on <= issued_on:
         raise RuleViolation("An attestation must expire after it is issued.", field="expires_on")
+    document_type = uploads.check_attestation_document(document) if document is not None else None
     status = (
         AttestationStatus.VALID if expires_on > timezone.localdate() else AttestationStatus.EXPIRED
     )
@@ -124,8 +127,9 @@ def attestation_add(
         issuer=issuer,
         status=status,
     )
-    if document is not None:
-        attestation.document.save(document.name or "attestation", document, save=False)
+    if document_type is not None:
+        # Named after the type its content shows; the client's name is never stored.
+        attestation.document.save(f"document.{document_type.suffix}", document, save=False)
     attestation.save()
     return attestation
 
@@ -169,6 +173,30 @@ def specialist_create(
     return Specialist.objects.create(
         vendor=vendor, full_name=full_name.strip(), email=email, headline=headline, person=person
     )
+
+
+SPECIALIST_EDITABLE_FIELDS = frozenset({"full_name", "email", "headline"})
+
+
+@transaction.atomic
+def specialist_update(*, specialist: Specialist, user: User | None, **changes: str) -> Specialist:
+    """Corrects a specialist's name, e-mail address or headline; their credentials are
+    untouched (a credential is corrected with credential_update)."""
+    unknown = set(changes) - SPECIALIST_EDITABLE_FIELDS
+    if unknown:
+        raise RuleViolation(f"These fields cannot be changed: {', '.join(sorted(unknown))}.")
+    if user is not None and not can_manage_roster(user, specialist.vendor):
+        raise NotPermitted("Only the vendor's owner or bid managers may change the roster.")
+    specialist = Specialist.objects.select_for_update().get(pk=specialist.pk)
+    if "full_name" in changes:
+        changes["full_name"] = changes["full_name"].strip()
+        if not changes["full_name"]:
+            raise RuleViolation("A specialist needs a name.", field="full_name")
+    for name, value in changes.items():
+        setattr(specialist, name, value)
+    if changes:
+        specialist.save(update_fields=sorted(changes))
+    return specialist
 
 
 @transaction.atomic
@@ -338,6 +366,30 @@ def affiliation_add(
     )
 
 
+@transaction.atomic
+def affiliation_end(
+    *, affiliation: Affiliation, user: User | None, end_date: date
+) -> Affiliation:
+    """Ends a specialist's affiliation: from `end_date` on it no longer holds. An
+    affiliation already ended may be ended earlier, never later."""
+    affiliation = (
+        Affiliation.objects.select_for_update()
+        .select_related("specialist__vendor")
+        .get(pk=affiliation.pk)
+    )
+    if user is not None and not can_manage_roster(user, affiliation.specialist.vendor):
+        raise NotPermitted("Only the vendor's owner or bid managers may change the roster.")
+    if affiliation.end_date is not None and affiliation.end_date <= end_date:
+        raise InvalidTransition(
+            f"This affiliation already ended on {affiliation.end_date.isoformat()}."
+        )
+    if affiliation.start_date is not None and end_date <= affiliation.start_date:
+        raise RuleViolation("An affiliation must end after it starts.", field="end_date")
+    affiliation.end_date = end_date
+    affiliation.save(update_fields=["end_date"])
+    return affiliation
+
+
 # --- The same licence at two vendors ---------------------------------------------------------
 
 IDENTIFIER_LOOKUP_CHUNK = 500
@@ -485,7 +537,8 @@ ROSTER_MAX_LENGTHS = {
     "issuer": 200,
     "identifier": 100,
 }
-ROSTER_IMPORT_MAX_BYTES = 5 * 1024 * 1024
+# Checked in marketplace/core/uploads.py; set from the environment (ROSTER_CSV_MAX_BYTES).
+ROSTER_IMPORT_MAX_BYTES: int = settings.ROSTER_CSV_MAX_BYTES
 # Rows checked between two progress updates (each a short committed UPDATE).
 ROSTER_PROGRESS_EVERY = 500
 # An import's errors are kept up to this many, then summarised.
@@ -503,16 +556,7 @@ def _roster_import_lease() -> timedelta:
 
 
 def _roster_text(data: bytes) -> str:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise RuleViolation(
-            "The file is not UTF-8 text. Save the roster as CSV (UTF-8) and upload it again.",
-            field="file",
-        ) from None
-    if "\x00" in text:
-        raise RuleViolation("The file is not CSV text.", field="file")
-    return text
+    return uploads.csv_text(data, field="file")
 
 
 def _roster_records(text: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
@@ -563,13 +607,7 @@ def roster_import_start(
     checked by `roster_import_run`."""
     if not can_manage_roster(user, vendor):
         raise NotPermitted("Only the vendor's owner or bid managers may change the roster.")
-    limit_mb = f"{ROSTER_IMPORT_MAX_BYTES / (1024 * 1024):g}"
-    if uploaded_file.size is not None and uploaded_file.size > ROSTER_IMPORT_MAX_BYTES:
-        raise RuleViolation(f"The file is larger than {limit_mb} MB.", field="file")
-    uploaded_file.seek(0)
-    data = uploaded_file.read(ROSTER_IMPORT_MAX_BYTES + 1)
-    if len(data) > ROSTER_IMPORT_MAX_BYTES:
-        raise RuleViolation(f"The file is larger than {limit_mb} MB.", field="file")
+    data = uploads.read_roster_csv(uploaded_file, max_bytes=ROSTER_IMPORT_MAX_BYTES)
     _, records = _roster_records(_roster_text(data))
     roster_import = RosterImport.objects.create(
         vendor=vendor, uploaded_by=user, valid_rows_only=valid_rows_only, total_rows=len(records)
@@ -767,23 +805,19 @@ def roster_import_run(*, import_id: int) -> RosterImport | None:
         except Exception:  # the database itself may be failing; then the lease runs out
             logger.exception("could not hand roster import %s back", import_id)
         raise
-    finished = RosterImport.objects.select_related("vendor").get(pk=import_id)
-    if finished.started_at == started and finished.status in (
-        RosterImportStatus.DONE,
-        RosterImportStatus.FAILED,
-    ):
-        _announce_roster_import_finished(finished)
-    return finished
+    return RosterImport.objects.select_related("vendor").get(pk=import_id)
 
 
-def _announce_roster_import_finished(roster_import: RosterImport) -> None:
-    assert roster_import.started_at is not None
-    run = f"{roster_import.pk}:{roster_import.started_at.isoformat()}"
-    enqueue_on_commit(
-        EMIT_WEBHOOK_EVENT_TASK,
-        [roster_import.vendor.organisation_id],
-        "roster_import.finished",
-        {
+def _announce_roster_import_finished(import_id: int) -> None:
+    """Caller holds the transaction that finished the import: the event is recorded in
+    the webhook outbox with it."""
+    roster_import = RosterImport.objects.select_related("vendor").get(pk=import_id)
+    assert roster_import.finished_at is not None
+    run = f"{roster_import.pk}:{roster_import.finished_at.isoformat()}"
+    apps.get_app_config(WEBHOOK_OUTBOX_APP).event_emit(  # type: ignore[attr-defined]
+        organisation_ids=[roster_import.vendor.organisation_id],
+        event_type="roster_import.finished",
+        payload={
             "roster_import_id": roster_import.pk,
             "vendor_id": roster_import.vendor_id,
             "status": roster_import.status,
@@ -791,11 +825,9 @@ def _announce_roster_import_finished(roster_import: RosterImport) -> None:
             "rows_created": roster_import.rows_created,
             "specialists_created": roster_import.specialists_created,
             "error_count": len(roster_import.errors or []),
-            "finished_at": roster_import.finished_at.isoformat()
-            if roster_import.finished_at
-            else None,
+            "finished_at": roster_import.finished_at.isoformat(),
         },
-        str(uuid.uuid5(uuid.NAMESPACE_URL, f"marketplace-event:roster_import.finished:{run}")),
+        event_id=uuid.uuid5(uuid.NAMESPACE_URL, f"marketplace-event:roster_import.finished:{run}"),
     )
 
 
@@ -804,7 +836,9 @@ def _roster_import_claimed(import_id: int, ours: QuerySet[RosterImport]) -> None
     vendor = roster_import.vendor
     if not can_manage_roster(roster_import.uploaded_by, vendor):
         _roster_import_failed(
-            ours, "The uploader can no longer change this vendor's roster; nothing was imported."
+            import_id,
+            ours,
+            "The uploader can no longer change this vendor's roster; nothing was imported.",
         )
         return
     try:
@@ -812,7 +846,7 @@ def _roster_import_claimed(import_id: int, ours: QuerySet[RosterImport]) -> None
             header, records = _roster_records(_roster_text(stored.read()))
     except (OSError, ValueError, RuleViolation) as error:
         message = error.message if isinstance(error, RuleViolation) else "The file is missing."
-        _roster_import_failed(ours, f"{message} Nothing was imported.")
+        _roster_import_failed(import_id, ours, f"{message} Nothing was imported.")
         return
 
     checker = _RosterChecker(vendor)
@@ -833,22 +867,25 @@ def _roster_import_claimed(import_id: int, ours: QuerySet[RosterImport]) -> None
         specialists_created, credentials = (
             _roster_write(roster_import, rows) if written else (0, [])
         )
-        ours.update(
+        if ours.update(
             status=RosterImportStatus.DONE if written else RosterImportStatus.FAILED,
             rows_done=len(records),
             rows_created=len(credentials),
             specialists_created=specialists_created,
             errors=errors,
             finished_at=timezone.now(),
-        )
+        ):
+            _announce_roster_import_finished(import_id)
 
 
-def _roster_import_failed(ours: QuerySet[RosterImport], message: str) -> None:
-    ours.update(
+@transaction.atomic
+def _roster_import_failed(import_id: int, ours: QuerySet[RosterImport], message: str) -> None:
+    if ours.update(
         status=RosterImportStatus.FAILED,
         errors=[{"row": None, "column": None, "message": message}],
         finished_at=timezone.now(),
-    )
+    ):
+        _announce_roster_import_finished(import_id)
 
 
 def _roster_write(
@@ -906,6 +943,7 @@ def _roster_write(
 def roster_import_record_failure(*, import_id: int) -> None:
     """The task failed for good: the import ends as failed, having written nothing."""
     _roster_import_failed(
+        import_id,
         RosterImport.objects.filter(
             pk=import_id, status__in=[RosterImportStatus.PENDING, RosterImportStatus.RUNNING]
         ),
@@ -932,7 +970,8 @@ def roster_import_reconcile() -> list[int]:
 # --- Ownership declaration ----------------------------------------------------------------
 # The ownership services take no user: the vendor-owner rule is checked here.
 
-BODS_UPLOAD_MAX_BYTES = 10 * 1024 * 1024
+# Checked in marketplace/core/uploads.py; set from the environment (BODS_MAX_BYTES).
+BODS_UPLOAD_MAX_BYTES: int = settings.BODS_MAX_BYTES
 
 
 def _require_profile_manager(user: User, vendor: Vendor) -> None:
@@ -949,11 +988,20 @@ def vendor_stake_declare(
     interested_party_name: str = "",
     interested_party_type: str = EntityType.REGISTERED_ENTITY,
     subject: Entity | None = None,
+    interested_party_record_id: str = "",
+    subject_record_id: str = "",
     **terms: Any,
 ) -> Stake:
     """A self-declared stake in the vendor's entity (or in an entity the vendor declared),
-    held by an existing entity or by a new one named here."""
+    held by an existing entity (given, or named by its record id) or by a new one named
+    here. The browser page and the API both declare through here."""
     _require_profile_manager(user, vendor)
+    if interested_party is None and interested_party_record_id:
+        interested_party = _entity_by_record_id(
+            interested_party_record_id, field="interested_party_record_id"
+        )
+    if subject is None and subject_record_id:
+        subject = _entity_by_record_id(subject_record_id, field="subject_record_id")
     if subject is None:
         subject = vendor.entity
     elif not declared_entity_list(vendor=vendor).filter(pk=subject.pk).exists():
@@ -978,6 +1026,13 @@ def vendor_stake_declare(
     )
 
 
+def _entity_by_record_id(record_id: str, *, field: str) -> Entity:
+    entity = Entity.objects.filter(record_id=record_id).first()
+    if entity is None:
+        raise RuleViolation("No entity has that record id.", field=field)
+    return entity
+
+
 def vendor_stake_end(*, vendor: Vendor, user: User, stake: Stake, end_date: date) -> Stake:
     """Ends a stake the vendor declared itself; imported and verified ones are not its own."""
     _require_profile_manager(user, vendor)
@@ -989,11 +1044,7 @@ def vendor_stake_end(*, vendor: Vendor, user: User, stake: Stake, end_date: date
 def vendor_bods_import(*, vendor: Vendor, user: User, upload: UploadedFile) -> ImportSummary:
     """Imports the vendor's BODS 0.4 file (JSON or JSON Lines), all or nothing."""
     _require_profile_manager(user, vendor)
-    if upload.size is not None and upload.size > BODS_UPLOAD_MAX_BYTES:
-        raise RuleViolation(
-            f"The file is larger than {BODS_UPLOAD_MAX_BYTES // (1024 * 1024)} MB.", field="file"
-        )
-    upload.seek(0)
+    uploads.check_json_upload(upload, max_bytes=BODS_UPLOAD_MAX_BYTES)
     source = vendor_declaration_source(vendor)
     return bods_import(
         stream=upload,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from marketplace.accounts.models import Membership, Organisation, User
+from marketplace.accounts.models import Membership, Organisation, OrganisationKind, Role, User
 
 
 def role_in(user: User | None, organisation: Organisation | int, roles: Iterable[str]) -> bool:
@@ -24,3 +24,16 @@ def is_member(user: User | None, organisation: Organisation | int) -> bool:
     return Membership.objects.filter(
         user=user, organisation_id=org_id, organisation__is_active=True
     ).exists()
+
+
+# An owner's role by the kind of organisation: one per kind, and every organisation keeps
+# at least one (marketplace/accounts/services.py).
+OWNER_ROLE_BY_KIND: dict[str, str] = {
+    OrganisationKind.LAB: Role.LAB_OWNER,
+    OrganisationKind.VENDOR: Role.VENDOR_OWNER,
+}
+
+
+def can_manage_team(user: User | None, organisation: Organisation) -> bool:
+    """Invite members, change their roles and remove them: the organisation's owners."""
+    return role_in(user, organisation, (OWNER_ROLE_BY_KIND[organisation.kind],))

@@ -33,7 +33,13 @@ from django.utils.safestring import SafeString
 from simple_history.admin import SimpleHistoryAdmin
 
 from marketplace.core.errors import DomainError
-from marketplace.core.models import AttestationKind, CredentialField, Domain, QualificationLevel
+from marketplace.core.models import (
+    AttestationKind,
+    CredentialField,
+    Domain,
+    QualificationLevel,
+    TaskFailure,
+)
 
 M = TypeVar("M", bound=models.Model)
 
@@ -388,3 +394,45 @@ class QualificationLevelAdmin(VocabularyAdmin):
     list_filter = ["kind", "ladder", "is_active"]
     fields = ("name", "code", "kind", "ladder", "rank", "is_active")
     ordering = ("ladder", "rank")
+
+
+# --- Background work ------------------------------------------------------------------------
+
+
+@admin.register(TaskFailure)
+class TaskFailureAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Tasks that failed for good. Each row is what was given up on; the work's own state
+    row (a screening, a job's matching, an import) says failed too, and its reconciler or
+    a person starts it again."""
+
+    list_display = ["failed_at", "task_name", "task_id", "retries", "exception_summary"]
+    list_filter = ["task_name"]
+    search_fields = ("task_name", "task_id", "exception")
+    date_hierarchy = "failed_at"
+    fields = (
+        "task_name",
+        "task_id",
+        "failed_at",
+        "retries",
+        "arguments",
+        "keyword_arguments",
+        "exception",
+        "traceback_text",
+    )
+    readonly_fields = fields
+
+    @admin.display(description="Exception")
+    def exception_summary(self, obj: TaskFailure) -> str:
+        return obj.exception if len(obj.exception) <= 120 else obj.exception[:119] + "…"
+
+    @admin.display(description="Args")
+    def arguments(self, obj: TaskFailure) -> SafeString:
+        return pretty_json(obj.args)
+
+    @admin.display(description="Kwargs")
+    def keyword_arguments(self, obj: TaskFailure) -> SafeString:
+        return pretty_json(obj.kwargs)
+
+    @admin.display(description="Traceback")
+    def traceback_text(self, obj: TaskFailure) -> SafeString:
+        return format_html('<pre style="white-space: pre-wrap; margin: 0">{}</pre>', obj.traceback)

@@ -9,19 +9,22 @@ so an endpoint cannot forget the tenant. API keys are duck-typed through `reques
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.generics import GenericAPIView
+from rest_framework.parsers import BaseParser
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 from rest_framework.throttling import SimpleRateThrottle
-from rest_framework.views import APIView
+from rest_framework.views import APIView, set_rollback
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from marketplace.accounts.models import Membership, Organisation, OrganisationKind
@@ -33,9 +36,11 @@ from marketplace.core.errors import (
     RuleViolation,
 )
 from marketplace.core.pagination import CappedLimitOffsetPagination
+from marketplace.core.security import log_refusal, presented_key_prefix
 from marketplace.partners.idempotency import IdempotencyMixin
 
 ORGANISATION_HEADER = "X-Organisation"
+server_error_logger = logging.getLogger("django.request")
 
 
 # --- Errors -------------------------------------------------------------------------------
@@ -90,7 +95,59 @@ def _first_code(exc: exceptions.APIException) -> str:
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """REST_FRAMEWORK["EXCEPTION_HANDLER"]: every error is
-    {"error": {"code", "message", "fields"}}."""
+    {"error": {"code", "message", "fields"}}, a server error included (its details go to
+    the log only); every 401 and 403 is logged as a refusal."""
+    response = _error_response(exc, context)
+    request = context.get("request")
+    if response is not None and request is not None and response.status_code in (401, 403):
+        _log_api_refusal(request, response)
+    return response
+
+
+def _log_api_refusal(request: Request, response: Response) -> None:
+    try:
+        auth, user = request.auth, request.user
+    except exceptions.APIException:  # authentication itself failed; nobody is known
+        auth, user = None, None
+    key_prefix = getattr(auth, "prefix", None) or presented_key_prefix(request._request)
+    user_id = user.pk if user is not None and user.is_authenticated and not key_prefix else None
+    code = (response.data or {}).get("error", {}).get("code", "refused")
+    log_refusal(
+        request._request,
+        code=code,
+        user_id=user_id,
+        key_prefix=key_prefix,
+        status=response.status_code,
+    )
+
+
+def _raised_while_parsing(exc: BaseException) -> bool:
+    traceback = exc.__traceback__
+    while traceback is not None:
+        if isinstance(traceback.tb_frame.f_locals.get("self"), BaseParser):
+            return True
+        traceback = traceback.tb_next
+    return False
+
+
+def _error_response(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, RequestDataTooBig):
+        return Response(
+            error_body("request_too_large", "The request is larger than the server accepts."),
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
+    if isinstance(exc, SuspiciousOperation):  # too many fields or files, a bad multipart body
+        return Response(
+            error_body("bad_request", "The request could not be read."),
+            status=status.HTTP_400_BAD_REQUEST,
+        )
+    if isinstance(exc, RecursionError) and _raised_while_parsing(exc):
+        # The parsers catch malformed bodies, but not ones nested deeper than Python
+        # recurses ("[[[[...").
+        return Response(
+            error_body("parse_error", "The request body is nested too deeply."),
+            status=status.HTTP_400_BAD_REQUEST,
+        )
     if isinstance(exc, DomainError):
         fields = {exc.field: [exc.message]} if exc.field else {}
         return Response(error_body(exc.code, exc.message, fields), status=domain_error_status(exc))
@@ -99,6 +156,8 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
     response = drf_exception_handler(exc, context)
+    if response is None and not isinstance(exc, exceptions.APIException):
+        return _server_error_response(exc, context)
     if response is None or not isinstance(exc, exceptions.APIException):
         return response
     if isinstance(exc, exceptions.ValidationError):
@@ -111,6 +170,32 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         return response
     message = _flatten(exc.detail)[0] if exc.detail else str(exc)
     response.data = error_body(_first_code(exc), message)
+    return response
+
+
+def _server_error_response(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """An unexpected exception: in development it propagates to Django's debug page;
+    otherwise it is logged as Django logs a server error (with the traceback, on
+    "django.request", so error reporting still sees it) and answered in the API's error
+    shape, with nothing of the exception in it."""
+    if settings.DEBUG:
+        return None
+    request = context.get("request")
+    django_request = getattr(request, "_request", request)
+    server_error_logger.error(
+        "Internal Server Error: %s",
+        getattr(django_request, "path", "?"),
+        exc_info=exc,
+        extra={"status_code": 500, "request": django_request},
+    )
+    set_rollback()
+    response = Response(
+        error_body(
+            "server_error", "Something went wrong on our side. It has been logged; try again."
+        ),
+        status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+    )
+    response._has_been_logged = True  # type: ignore[attr-defined]  # Django would log it again
     return response
 
 
@@ -192,6 +277,19 @@ def resolve_organisation(request: Request) -> Organisation:
     return found[0].organisation
 
 
+def refuse_oversized_body(request: Request) -> None:
+    """Refuses (413) a body larger than DATA_UPLOAD_MAX_MEMORY_SIZE before anything reads
+    it: DRF's JSON parser reads the whole stream into memory, and Django caps that only
+    when the body is read as `request.body`."""
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if limit is not None and length > limit:
+        raise RequestDataTooBig("The request body exceeds DATA_UPLOAD_MAX_MEMORY_SIZE.")
+
+
 class OrganisationAPIView(IdempotencyMixin, GenericAPIView):
     """Base of every tenant API view. Subclasses set `organisation_kind` to narrow the
     caller to labs or vendors, and read data only through selectors given
@@ -206,6 +304,7 @@ class OrganisationAPIView(IdempotencyMixin, GenericAPIView):
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
+        refuse_oversized_body(request)
         self.organisation = resolve_organisation(request)
         if self.organisation_kind and self.organisation.kind != self.organisation_kind:
             raise APIError(

@@ -3,7 +3,9 @@ credential fields and qualification levels. Admins curate them."""
 
 from __future__ import annotations
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.utils import timezone
 
 
 class TimeStampedModel(models.Model):
@@ -93,3 +95,24 @@ class FormSubmission(models.Model):
 
     def __str__(self) -> str:
         return str(self.token)
+
+
+class TaskFailure(models.Model):
+    """A Celery task that failed for good: its retries ran out or its error was not one
+    worth retrying. Written by MarketplaceTask.on_failure, one row per task id, so a
+    platform admin sees what work was given up on instead of finding it in the logs."""
+
+    task_name = models.CharField(max_length=200, db_index=True)
+    task_id = models.CharField(max_length=255, unique=True)
+    args = models.JSONField(default=list, blank=True, encoder=DjangoJSONEncoder)
+    kwargs = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
+    exception = models.TextField()
+    traceback = models.TextField(blank=True)
+    retries = models.PositiveIntegerField(default=0, help_text="Retries made before giving up.")
+    failed_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-failed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.task_name}[{self.task_id}]"

@@ -24,7 +24,7 @@ from django.shortcuts import redirect
 from django.utils import timezone
 
 from marketplace.accounts.models import Membership
-from marketplace.core.errors import DomainError
+from marketplace.core.errors import DomainError, NotFound
 from marketplace.core.models import FormSubmission
 
 SESSION_ORGANISATION = "organisation_id"
@@ -86,7 +86,11 @@ class OrganisationViewMixin(LoginRequiredMixin):
         self.membership = membership
         self.organisation = membership.organisation
         self.setup_organisation()
-        return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+        try:
+            return super().dispatch(request, *args, **kwargs)  # type: ignore[misc,no-any-return]
+        except NotFound as exc:
+            # A selector's "no such object" (missing, or another organisation's) is a 404.
+            raise Http404(exc.message) from exc
 
     def setup_organisation(self) -> None:
         """Hook for kind-specific attributes (self.lab, self.vendor)."""

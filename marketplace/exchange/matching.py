@@ -147,6 +147,21 @@ def credential_valid_on(status: str, expires_on: date | None, day: date) -> bool
     return status == CredentialStatus.VERIFIED and (expires_on is None or expires_on > day)
 
 
+def seat_qualifications(
+    needs: Sequence[SeatNeed], credentials: Iterable[Credential], day: date
+) -> dict[int, set[int]]:
+    """Per specialist id, the requirements (indexes into `needs`) they qualify for on `day`:
+    one of their credentials is in the requirement's field, at a level satisfying its
+    minimum, and valid that day (credential_valid_on). The input to assign_seats."""
+    qualifications: dict[int, set[int]] = defaultdict(set)
+    for credential in credentials:
+        if credential_valid_on(credential.status, credential.expires_on, day):
+            for index, need in enumerate(needs):
+                if credential.field_id == need.field_id and credential.level_id in need.level_ids:
+                    qualifications[credential.specialist_id].add(index)
+    return qualifications
+
+
 @dataclass(frozen=True, slots=True)
 class Staffing:
     """The best assignment of a vendor's specialists to a job's seats."""
@@ -650,20 +665,32 @@ def _spend(job: Job, vendor_entities: Iterable[int], as_of: date) -> Spend:
     if not any(row["total"] for row in rows):
         return Spend(total=Decimal(0), by_group={}, roots={}, root_names={}, known=False)
     entities = set(vendor_entities) | {row["vendor__entity_id"] for row in rows}
-    graph = OwnershipGraph.load(as_of=as_of, upstream_of=entities)
-    roots = {e: r for e, r in group_roots(graph, entities).items() if e != r}
+    roots, root_names = vendor_groups(entities, as_of=as_of)
     by_group: dict[int, Decimal] = defaultdict(Decimal)
     for row in rows:
         entity = row["vendor__entity_id"]
         by_group[roots.get(entity, entity)] += row["total"] or Decimal(0)
-    tops = set(roots.values())
-    graph.ensure_names(tops)
     return Spend(
         total=sum(by_group.values(), Decimal(0)),
         by_group=dict(by_group),
         roots=roots,
-        root_names={top: graph.name(top) for top in tops},
+        root_names=root_names,
     )
+
+
+def vendor_groups(
+    entity_ids: Iterable[int], *, as_of: date
+) -> tuple[dict[int, int], dict[int, str]]:
+    """The vendor group of each entity on `as_of`: its ultimate parent (group_roots), for
+    the entities with one above them (entity -> root), and the names of those roots. An
+    entity missing from the first mapping is its own group. The diversification score
+    and the lab's concentration page group vendors this one way."""
+    entities = set(entity_ids)
+    graph = OwnershipGraph.load(as_of=as_of, upstream_of=entities)
+    roots = {e: r for e, r in group_roots(graph, entities).items() if e != r}
+    tops = set(roots.values())
+    graph.ensure_names(tops)
+    return roots, {top: graph.name(top) for top in tops}
 
 
 @dataclass

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from django.utils import timezone
+
 from labs.models import Job, JobStatus, Visibility
 from marketplace.accounts.models import User
+from marketplace.exchange.models import Bid, BidStatus
 from vendors.models import Vendor
 from vendors.permissions import can_bid, can_view_vendor
 
@@ -23,6 +26,30 @@ def can_bid_on(user: User | None, vendor: Vendor, job: Job) -> bool:
 
 def can_ask_question(user: User | None, vendor: Vendor, job: Job) -> bool:
     return can_bid(user, vendor) and vendor_can_see_job(vendor, job)
+
+
+def bidding_is_open(job: Job) -> bool:
+    """The job takes bids, revisions and withdrawals now. For showing the actions: the
+    services check again with the job row locked."""
+    return job.status == JobStatus.OPEN and timezone.now() < job.bid_deadline
+
+
+def questions_are_open(job: Job) -> bool:
+    return job.status == JobStatus.OPEN and timezone.now() < job.question_deadline
+
+
+def can_revise_bid(user: User | None, bid: Bid) -> bool:
+    return (
+        bid.status == BidStatus.SUBMITTED and bidding_is_open(bid.job) and can_bid(user, bid.vendor)
+    )
+
+
+def can_withdraw_bid(user: User | None, bid: Bid) -> bool:
+    return (
+        bid.status in (BidStatus.DRAFT, BidStatus.SUBMITTED)
+        and bidding_is_open(bid.job)
+        and can_bid(user, bid.vendor)
+    )
 
 
 def can_view_as_vendor(user: User | None, vendor: Vendor, job: Job) -> bool:

@@ -2,7 +2,9 @@
 
 Import (`bods_import`) reads a JSON array of statements or JSON Lines, streaming: the
 array with ijson, JSON Lines line by line, so memory grows with the number of records in a
-file, never with its size in bytes. It reads the file up to three times:
+file, never with its size in bytes. After a quick scan of its bytes that refuses arrays and
+objects nested deeper than any BODS statement (MAX_NESTING), it reads the file up to
+three times:
 
 1. validate every statement and note, per record id, its record type and the position of
    its last statement (statements of one record come in order: the last one wins), and
@@ -104,6 +106,10 @@ MAX_SOURCE = Entity._meta.get_field("source").max_length or 200
 MAX_SOURCE_NOTE = Stake._meta.get_field("source_note").max_length or 300
 # Stream files that cannot seek (stdin, an upload) to disk past this size for the passes.
 SPOOL_IN_MEMORY_BYTES = 8 * 1024 * 1024
+# BODS statements nest six deep at most. The streaming parser spends time and memory
+# that grow with the square of the depth, so a small file of "[[[[..." could exhaust
+# the machine; deeper files are refused before it reads them.
+MAX_NESTING = 32
 
 
 class BodsImportError(DomainError):
@@ -215,6 +221,39 @@ def _json_start(fp: BinaryIO) -> tuple[int, int, bytes]:
     return bom, offset, b""
 
 
+_ESCAPE_PAIR = re.compile(rb"\\.", re.DOTALL)
+_NOT_STRUCTURE = bytes(range(256)).translate(None, b'"[]{}')
+_NESTING_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
+
+
+def _check_nesting(fp: BinaryIO) -> None:
+    """Refuses a file whose arrays and objects nest deeper than MAX_NESTING, reading it
+    in chunks at the speed of bytes methods: escape pairs are dropped, then everything
+    but quotes and brackets, and only the brackets between strings count."""
+    fp.seek(0)
+    in_string, depth, carry = False, 0, b""
+    while chunk := fp.read(1024 * 1024):
+        data = _ESCAPE_PAIR.sub(b"", carry + chunk)
+        carry = b""
+        if data.endswith(b"\\"):  # an escape pair the chunk boundary cuts in two
+            data, carry = data[:-1], b"\\"
+        parts = data.translate(None, _NOT_STRUCTURE).split(b'"')
+        structure = b"".join(parts[1::2] if in_string else parts[0::2])
+        in_string ^= len(parts) % 2 == 0
+        levels = itertools.accumulate((_NESTING_STEP[byte] for byte in structure), initial=depth)
+        for depth in levels:
+            if depth > MAX_NESTING:
+                raise BodsImportError(
+                    f"The file nests arrays or objects more than {MAX_NESTING} deep; "
+                    "BODS statements never do."
+                )
+    fp.seek(0)
+
+
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not a JSON value")
+
+
 def _statements(fp: BinaryIO) -> Iterator[tuple[_At, Any]]:
     bom, offset, first = _json_start(fp)
     if not first:
@@ -223,10 +262,17 @@ def _statements(fp: BinaryIO) -> Iterator[tuple[_At, Any]]:
         fp.seek(offset)
         ordinal = 0
         try:
-            for ordinal, item in enumerate(ijson.items(fp, "item"), start=1):
+            # use_float: building a Python int from an integer of over 4,300 digits
+            # crashes the process in ijson's C backend (3.6); so, integers are read as C
+            # integers (one too large is a parse error) and fractions as floats.
+            items = ijson.items(fp, "item", use_float=True)
+            for ordinal, item in enumerate(items, start=1):
                 yield _At(ordinal, f"statement {ordinal}"), item
-        except ijson.JSONError as error:
-            detail = str(error).splitlines()[0]
+        except (ijson.JSONError, UnicodeDecodeError, RecursionError) as error:
+            reason = error.args[0] if error.args else error
+            if isinstance(reason, bytes):  # the C parser reports in bytes
+                reason = reason.decode("utf-8", "replace")
+            detail = str(reason).splitlines()[0]
             raise BodsImportError(
                 f"statement {ordinal + 1}: the file is not valid JSON ({detail})."
             ) from error
@@ -238,8 +284,8 @@ def _statements(fp: BinaryIO) -> Iterator[tuple[_At, Any]]:
                 continue
             ordinal += 1
             try:
-                item = json.loads(line, parse_float=Decimal)
-            except ValueError as error:
+                item = json.loads(line, parse_float=Decimal, parse_constant=_not_json)
+            except (ValueError, RecursionError) as error:
                 raise BodsImportError(
                     f"line {line_number}: not a JSON object on one line ({error}). "
                     "JSON Lines hold one statement per line."
@@ -319,6 +365,9 @@ def _parse(raw: Any, at: _At) -> _EntityRecord | _RelationshipRecord:
     def fail(message: str) -> BodsImportError:
         return BodsImportError(message, where=at.label, statement_id=named)
 
+    if _holds_nul(raw):
+        # No database stores it in text, and no register has a reason to send it.
+        raise fail("a text holds a NUL character (\\u0000).")
     publication = raw.get("publicationDetails")
     version = publication.get("bodsVersion") if isinstance(publication, dict) else None
     if version != BODS_VERSION:
@@ -353,6 +402,21 @@ def _parse(raw: Any, at: _At) -> _EntityRecord | _RelationshipRecord:
     if record_type == "relationship":
         return _parse_relationship(head, details)
     raise fail(f"recordType {record_type!r} is not entity, person or relationship.")
+
+
+def _holds_nul(value: Any) -> bool:
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
 
 
 def _date(value: Any, name: str, fail: Any) -> date | None:
@@ -392,7 +456,7 @@ def _code(value: Any, head: _Head, name: str) -> str:
 def _parse_entity(head: _Head, details: dict[str, Any]) -> _EntityRecord:
     entity_type = details.get("entityType")
     kind = entity_type.get("type") if isinstance(entity_type, dict) else None
-    if kind not in ENTITY_TYPES:
+    if not isinstance(kind, str) or kind not in ENTITY_TYPES:
         raise head.error(
             f"recordDetails.entityType.type {kind!r} is not a BODS {BODS_VERSION} entity type."
         )
@@ -410,7 +474,7 @@ def _parse_entity(head: _Head, details: dict[str, Any]) -> _EntityRecord:
 
 def _parse_person(head: _Head, details: dict[str, Any]) -> _EntityRecord:
     kind = details.get("personType")
-    if kind not in PERSON_TYPE_VALUES:
+    if not isinstance(kind, str) or kind not in PERSON_TYPE_VALUES:
         raise head.error(f"recordDetails.personType {kind!r} is not a BODS person type.")
     names = details.get("names") or []
     if not isinstance(names, list):
@@ -483,7 +547,7 @@ def _percent(value: Any, head: _Head, name: str) -> Decimal | None:
         share = Decimal(str(value)).quantize(ONE_MILLIONTH)
     except InvalidOperation as error:
         raise head.error(f"{name} must be a number.") from error
-    if not Decimal(0) <= share <= Decimal(100):
+    if not share.is_finite() or not Decimal(0) <= share <= Decimal(100):
         raise head.error(f"{name} must be between 0 and 100.")
     return share
 
@@ -615,6 +679,7 @@ class _BodsImport:
     # pass 1
 
     def _check(self) -> None:
+        _check_nesting(self.fp)
         # referenced record id -> the first statement naming it before it was declared
         forward: dict[str, _Head] = {}
         for record in self._records():

@@ -1,16 +1,14 @@
 """The webhook event catalogue: every event a partner's endpoint can subscribe to, with who
 receives it. docs/webhooks.md describes each payload.
 
-The exchange and vendors apps never import this app: they ask for EMIT_EVENT_TASK by name
-once their transaction commits (marketplace.core.async_work.enqueue_on_commit)."""
+The exchange and vendors apps never import this app: they record an event in its outbox
+through the app registry, in their own transaction (PartnersConfig.event_emit)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
 from marketplace.core.errors import RuleViolation
-
-EMIT_EVENT_TASK = "marketplace.partners.tasks.emit_event_task"
 
 # A test delivery sent from the admin; not subscribable, always sent to the one endpoint.
 PING = "ping"

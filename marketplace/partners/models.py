@@ -118,6 +118,37 @@ class WebhookEndpoint(models.Model):
         return f"{self.organisation}: {self.url}"
 
 
+class WebhookEvent(models.Model):
+    """The webhook outbox: an event, written in the transaction of the change it announces,
+    so it exists exactly when that change commits. Once it commits, a task fans it out into
+    one WebhookDelivery per subscribed endpoint and sets `dispatched_at`; an event still
+    undispatched a little later lost its message, and the periodic reconciler sends it
+    again (webhook_services.webhook_event_reconcile)."""
+
+    event_id = models.UUIDField(unique=True)
+    event_type = models.CharField(max_length=50)
+    organisation_ids = models.JSONField(help_text="The organisations that receive the event.")
+    payload = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    dispatched_at = models.DateTimeField(
+        null=True, blank=True, help_text="When its deliveries were created."
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            # The reconciler's query: few rows are ever undispatched, so the index stays small.
+            models.Index(
+                fields=["created_at"],
+                condition=Q(dispatched_at__isnull=True),
+                name="webhook_event_undispatched",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} {self.event_id}"
+
+
 class WebhookDeliveryStatus(models.TextChoices):
     PENDING = "pending", "Pending"  # owed, not attempted yet (or redelivery asked for)
     FAILED = "failed", "Failed, retrying"  # the last attempt failed; next_attempt_at is set

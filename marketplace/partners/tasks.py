@@ -11,20 +11,32 @@ from marketplace.partners import idempotency, webhook_services
 
 
 @shared_task(base=MarketplaceTask)
+def webhook_event_dispatch_task(event_pk: int) -> int:
+    """Enqueued when an event in the outbox commits, and by the reconciler if that message
+    was lost; a second run creates nothing (the service's guarded update)."""
+    return len(webhook_services.webhook_event_dispatch(event_pk=event_pk))
+
+
+@shared_task(base=MarketplaceTask)
+def webhook_event_reconcile_task() -> int:
+    """Periodic (CELERY_BEAT_SCHEDULE): fans out the events whose message was lost."""
+    return len(webhook_services.webhook_event_reconcile())
+
+
+@shared_task(base=MarketplaceTask)
 def emit_event_task(
     organisation_ids: list[int], event_type: str, payload: dict[str, Any], event_id: str
-) -> int:
-    """Asked for by name (marketplace.partners.events.EMIT_EVENT_TASK) by the exchange and
-    vendors apps once their transaction commits; they never import this app. The event id
-    comes with the message, so a redelivered message creates no second delivery."""
-    return len(
-        webhook_services.event_emit(
-            organisation_ids=organisation_ids,
-            event_type=event_type,
-            payload=payload,
-            event_id=event_id,
-        )
+) -> bool:
+    """How events were emitted before the outbox: kept so that messages already queued
+    when it shipped are still delivered. Nothing sends it any more; remove it a release
+    later. The event id comes with the message, so a redelivered one adds nothing."""
+    event = webhook_services.event_emit(
+        organisation_ids=organisation_ids,
+        event_type=event_type,
+        payload=payload,
+        event_id=event_id,
     )
+    return event is not None
 
 
 @shared_task(base=MarketplaceTask)

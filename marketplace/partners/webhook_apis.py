@@ -1,7 +1,8 @@
 """Webhooks over the API: the caller's organisation's endpoints (the secret is in the
-create response once), their delivery log, and redelivery. Anyone in the organisation
-may read; only its owner (or a write key, which acts as an owner) may change anything:
-`webhook_services.can_manage_webhooks`, checked by the services."""
+create response once), re-enabling and pinging them, their delivery log, and redelivery.
+Anyone in the organisation may read; only its owner (or a write key, which acts as an
+owner) may change anything: `webhook_services.can_manage_webhooks`, checked by the
+services."""
 
 from __future__ import annotations
 
@@ -125,6 +126,38 @@ class WebhookEndpointDetailApi(OrganisationAPIView):
         )
         webhook_services.webhook_endpoint_delete(endpoint=endpoint, user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class WebhookEndpointEnableApi(OrganisationAPIView):
+    @extend_schema(
+        request=None,
+        responses=WebhookEndpointOutputSerializer,
+        description="Re-enables a disabled endpoint and clears its failure count (409 if "
+        "it is enabled). Deliveries given up meanwhile stay given up: redeliver them.",
+    )
+    def post(self, request: Request, endpoint_id: int) -> Response:
+        endpoint = selectors.webhook_endpoint_get_for_org(
+            organisation=self.organisation, endpoint_id=endpoint_id
+        )
+        endpoint = webhook_services.webhook_endpoint_enable(endpoint=endpoint, user=request.user)
+        return Response(WebhookEndpointOutputSerializer(endpoint).data)
+
+
+class WebhookEndpointPingApi(OrganisationAPIView):
+    @extend_schema(
+        request=None,
+        responses={202: WebhookDeliveryOutputSerializer},
+        description="Queues a `ping` delivery to this endpoint, subscribed or not, enabled "
+        "or not; its outcome appears in the delivery log.",
+    )
+    def post(self, request: Request, endpoint_id: int) -> Response:
+        endpoint = selectors.webhook_endpoint_get_for_org(
+            organisation=self.organisation, endpoint_id=endpoint_id
+        )
+        delivery = webhook_services.webhook_ping(endpoint=endpoint, user=request.user)
+        return Response(
+            WebhookDeliveryOutputSerializer(delivery).data, status=status.HTTP_202_ACCEPTED
+        )
 
 
 class WebhookDeliveryListApi(OrganisationAPIView):

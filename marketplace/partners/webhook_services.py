@@ -1,12 +1,15 @@
-"""Writes for webhooks: endpoints, emitting events as deliveries, sending them signed,
-retrying with backoff, disabling an endpoint that keeps failing, and redelivery.
+"""Writes for webhooks: endpoints, emitting events through an outbox, fanning them out as
+deliveries, sending them signed, retrying with backoff, disabling an endpoint that keeps
+failing, and redelivery.
 
 Kept apart from services.py (API keys) so the two can change independently; both are the
 partners app's services. docs/webhooks.md is the partner-facing description.
 
-A WebhookDelivery row is the state of its async work (DESIGN section 6): `status` and
-`next_attempt_at` say what is owed, so the periodic webhook_retry_due sends again whatever
-a lost message or a failed attempt left undone."""
+Every step is database state a periodic task can replay (DESIGN section 6): an event is a
+WebhookEvent row written in the transaction of the change it announces (the outbox), and
+`dispatched_at` says whether its deliveries exist (webhook_event_reconcile fans out what a
+lost message left undone); a WebhookDelivery's `status` and `next_attempt_at` say what is
+owed (webhook_retry_due sends again whatever a lost message or a failed attempt left)."""
 
 from __future__ import annotations
 
@@ -24,6 +27,7 @@ from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
@@ -39,6 +43,7 @@ from marketplace.partners.models import (
     WebhookDelivery,
     WebhookDeliveryStatus,
     WebhookEndpoint,
+    WebhookEvent,
 )
 
 logger = logging.getLogger("marketplace.webhooks")
@@ -63,6 +68,8 @@ CLAIM_LEASE = timedelta(seconds=60)
 # A delivery never attempted is sent by the message enqueued with it; the periodic task
 # steps in only once that message is clearly late (lost).
 PENDING_GRACE = timedelta(seconds=30)
+# Likewise for an event in the outbox and the message that fans it out.
+DISPATCH_GRACE = timedelta(seconds=30)
 OWED = (WebhookDeliveryStatus.PENDING, WebhookDeliveryStatus.FAILED)
 OWNER_ROLE = {OrganisationKind.LAB: Role.LAB_OWNER, OrganisationKind.VENDOR: Role.VENDOR_OWNER}
 RESPONSE_EXCERPT_BYTES = 500
@@ -186,41 +193,103 @@ def webhook_ping(*, endpoint: WebhookEndpoint, user: User) -> WebhookDelivery:
     return delivery
 
 
-@transaction.atomic
+def _subscribed_endpoints(
+    organisation_ids: Iterable[int], event_type: str
+) -> list[WebhookEndpoint]:
+    endpoints = WebhookEndpoint.objects.filter(
+        organisation_id__in=list(organisation_ids),
+        organisation__is_active=True,
+        is_active=True,
+    ).order_by("pk")
+    # Filtered here: JSON containment is not portable to SQLite, and endpoints are few.
+    return [e for e in endpoints if event_type in (e.event_types or [])]
+
+
 def event_emit(
     *,
     organisation_ids: Iterable[int],
     event_type: str,
     payload: dict[str, Any],
     event_id: str | uuid.UUID | None = None,
-) -> list[WebhookDelivery]:
-    """One delivery per active endpoint of these organisations subscribed to the event,
-    each sent after commit. Emitting the same event id again adds nothing, so a retried
-    emission never delivers twice. The payload must already be JSON (callers decide what
-    each organisation may see: see docs/webhooks.md)."""
+) -> WebhookEvent | None:
+    """Records an event in the outbox. Caller holds the transaction of the change the
+    event announces: the event commits with it or not at all. Its deliveries are created
+    once it commits, by a task enqueued here or, should that message be lost, by
+    webhook_event_reconcile.
+
+    Emitting the same event id again adds nothing, so a retried emission is delivered
+    once. Returns the event, or None when no active endpoint of these organisations is
+    subscribed to it (nothing is stored). Callers decide what each organisation may see
+    (docs/webhooks.md); values JSON cannot hold (dates, decimals) are stored as strings."""
     if event_type not in EVENT_TYPES:
         raise RuleViolation(f"Unknown event type {event_type!r}.", field="event_type")
-    event_uuid = uuid.UUID(str(event_id)) if event_id else uuid.uuid4()
-    endpoints = WebhookEndpoint.objects.filter(
-        organisation_id__in=list(organisation_ids),
-        organisation__is_active=True,
-        is_active=True,
-    ).order_by("pk")
-    now = timezone.now()
+    ids = sorted({int(pk) for pk in organisation_ids})
+    if not ids or not _subscribed_endpoints(ids, event_type):
+        return None
+    event, created = WebhookEvent.objects.get_or_create(
+        event_id=uuid.UUID(str(event_id)) if event_id else uuid.uuid4(),
+        defaults={
+            "event_type": event_type,
+            "organisation_ids": ids,
+            "payload": json.loads(json.dumps(payload, cls=DjangoJSONEncoder)),
+        },
+    )
+    if created:
+        _enqueue_dispatch(event.pk)
+    return event
+
+
+def _enqueue_dispatch(event_pk: int) -> None:
+    from marketplace.partners.tasks import webhook_event_dispatch_task
+
+    webhook_event_dispatch_task.delay_on_commit(event_pk)
+
+
+@transaction.atomic
+def webhook_event_dispatch(*, event_pk: int) -> list[WebhookDelivery]:
+    """Fans an event out: one delivery per active endpoint of its organisations subscribed
+    to it (as they are now), each sent after commit. Idempotent: the event is marked
+    dispatched by a guarded update in the transaction that creates its deliveries, so a
+    second run (a duplicated message, the reconciler racing the message) creates nothing,
+    and a run that fails leaves the event to the reconciler."""
+    marked = WebhookEvent.objects.filter(pk=event_pk, dispatched_at__isnull=True).update(
+        dispatched_at=timezone.now()
+    )
+    if not marked:
+        return []
+    event = WebhookEvent.objects.get(pk=event_pk)
     created = []
-    for endpoint in endpoints:
-        # Filtered here: JSON containment is not portable to SQLite, and endpoints are few.
-        if event_type not in (endpoint.event_types or []):
-            continue
+    for endpoint in _subscribed_endpoints(event.organisation_ids, event.event_type):
         delivery, was_created = WebhookDelivery.objects.get_or_create(
             endpoint=endpoint,
-            event_id=event_uuid,
-            defaults={"event_type": event_type, "payload": payload, "next_attempt_at": now},
+            event_id=event.event_id,
+            defaults={
+                "event_type": event.event_type,
+                "payload": event.payload,
+                "next_attempt_at": timezone.now(),
+            },
         )
         if was_created:
             created.append(delivery)
             _enqueue(delivery.pk)
     return created
+
+
+def webhook_event_reconcile(*, now: datetime | None = None, limit: int = 1000) -> list[int]:
+    """Enqueues again the fan-out of every event still undispatched well after it was
+    recorded: its message was lost (broker restart, killed worker). Sending twice is
+    harmless (the guarded update in webhook_event_dispatch)."""
+    now = now or timezone.now()
+    lost = list(
+        WebhookEvent.objects.filter(
+            dispatched_at__isnull=True, created_at__lte=now - DISPATCH_GRACE
+        )
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for event_pk in lost:
+        _enqueue_dispatch(event_pk)
+    return lost
 
 
 def _envelope(delivery: WebhookDelivery) -> bytes:

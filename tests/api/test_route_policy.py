@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
@@ -20,13 +21,15 @@ from rest_framework.test import APIClient
 
 from marketplace.exchange import services as exchange
 from marketplace.exchange.models import Contract, Screening
+from marketplace.partners.models import WebhookEndpoint
 from marketplace.partners.services import api_key_create
+from marketplace.partners.webhook_services import webhook_endpoint_create
 from tests.api.conftest import key_client, session_client
 from tests.api.extras_world import extras_world
 from tests.api.payloads import job_payload
 from tests.api.profile_world import profile_world
 from tests.exchange.helpers import start_evaluation
-from tests.factories import JobFactory, SeatRequirementFactory
+from tests.factories import AttestationFactory, JobFactory, SeatRequirementFactory
 from tests.plugins.personas import make_open_job, submit_bid
 
 LAB_ROLES = ("lab_owner", "procurement", "reviewer")
@@ -333,6 +336,30 @@ POLICY: dict[str, dict[str, int]] = {
         "other_vendor_read": 403,
     },
     # --- end of profile, roster and webhooks
+    # --- attestation documents and webhook endpoint actions
+    "api:v1:vendor-attestation-document": vendor_policy(
+        vendor=200, other_vendor_write=404, other_vendor_read=404
+    ),
+    # The endpoint is Acme's (disabled, so that re-enabling it is a valid move).
+    "api:v1:webhook-endpoint-enable": {
+        **dict.fromkeys(CALLERS, 404),
+        "anonymous": 401,
+        "lab_owner": 200,
+        "procurement": 403,
+        "reviewer": 403,
+        "other_lab_read": 403,
+        "other_vendor_read": 403,
+    },
+    "api:v1:webhook-endpoint-ping": {
+        **dict.fromkeys(CALLERS, 404),
+        "anonymous": 401,
+        "lab_owner": 202,
+        "procurement": 403,
+        "reviewer": 403,
+        "other_lab_read": 403,
+        "other_vendor_read": 403,
+    },
+    # --- end of attestation documents and webhook endpoint actions
 }
 
 # Routes with several methods appear once per method: route name -> policy entries.
@@ -407,7 +434,7 @@ class World:
 
 
 @pytest.fixture
-def world(db, acme, rival, medix, mathly) -> World:  # type: ignore[no-untyped-def]
+def world(db, acme, rival, medix, mathly, settings, tmp_path) -> World:  # type: ignore[no-untyped-def]
     draft = JobFactory(lab=acme.lab, created_by=acme.procurement)
     SeatRequirementFactory(job=draft)
     open_job = make_open_job(acme)
@@ -486,7 +513,30 @@ def world(db, acme, rival, medix, mathly) -> World:  # type: ignore[no-untyped-d
     profile_ids, profile_bodies = profile_world(acme, medix)
     ids |= profile_ids
     bodies |= profile_bodies
+    # --- attestation documents and webhook endpoint actions
+    settings.MEDIA_ROOT = tmp_path
+    ids |= documents_and_endpoint_actions_ids(acme, medix)
     return World(ids=ids, bodies=bodies, clients=clients)
+
+
+def documents_and_endpoint_actions_ids(acme, medix) -> dict[str, dict[str, int]]:  # type: ignore[no-untyped-def]
+    """A Medix attestation with a document; a disabled Acme webhook endpoint."""
+    attestation = AttestationFactory(
+        vendor=medix.vendor, document=ContentFile(b"%PDF-1.7\n%%EOF\n", name="scan.pdf")
+    )
+    endpoint, _ = webhook_endpoint_create(
+        organisation=acme.lab.organisation,
+        url="https://hooks.example.test/acme-disabled",
+        event_types=["job.published"],
+    )
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(
+        is_active=False, disabled_reason="Failing", consecutive_failures=20
+    )
+    return {
+        "api:v1:vendor-attestation-document": {"attestation_id": attestation.pk},
+        "api:v1:webhook-endpoint-enable": {"endpoint_id": endpoint.pk},
+        "api:v1:webhook-endpoint-ping": {"endpoint_id": endpoint.pk},
+    }
 
 
 def test_every_api_route_is_in_the_policy_table():
@@ -545,4 +595,6 @@ READ_ROUTES = {
     "api:v1:vendor-specialist",
     "api:v1:vendor-roster-import",
     "api:v1:webhook-deliveries",
+    # --- attestation documents and webhook endpoint actions
+    "api:v1:vendor-attestation-document",
 }

@@ -21,7 +21,9 @@ from pathlib import Path
 
 import pytest
 import requests
+from django.core.management import call_command
 
+from marketplace.exchange.models import Screening
 from tests.plugins.services import (
     REPO_ROOT,
     CeleryWorker,
@@ -174,6 +176,20 @@ def pytest_runtest_makereport(item, call):
     if report.when == "call":
         item.rep_call = report
     return report
+
+
+NORTHWIND_PROCUREMENT = "procurement@northwind.demo"
+
+
+@pytest.fixture
+def demo(transactional_db, wait_for):
+    """The demo data set, with the screenings it owes computed by the worker."""
+    call_command("load_demo", verbosity=0)
+    wait_for(
+        lambda: not Screening.objects.exclude(state="done").exists(),
+        timeout=90,
+        message="the worker did not compute the demo's screenings",
+    )
 
 
 # --- Helpers the tests share ---------------------------------------------------------------

@@ -20,7 +20,7 @@ from marketplace.accounts.models import Role
 from marketplace.exchange.models import Invitation
 from tests.exchange.helpers import platform_admin
 from tests.factories import JobFactory, MembershipFactory, UserFactory
-from tests.plugins.personas import make_open_job
+from tests.plugins.personas import make_open_job, submit_bid
 
 pytestmark = pytest.mark.django_db
 
@@ -44,6 +44,8 @@ PREDICATES = {
     "can_ask_question": lambda user, c: xp.can_ask_question(user, c["vendor"], c["job"]),
     "can_view_as_vendor": lambda user, c: xp.can_view_as_vendor(user, c["vendor"], c["job"]),
     "can_override_screening": lambda user, c: xp.can_override_screening(user),
+    "can_revise_bid": lambda user, c: xp.can_revise_bid(user, c["bid"]),
+    "can_withdraw_bid": lambda user, c: xp.can_withdraw_bid(user, c["bid"]),
 }
 
 LAB_READERS = {"can_view_lab", "can_answer_questions", "can_evaluate_bids"}
@@ -54,6 +56,8 @@ VENDOR_BIDDERS = {
     "can_bid_on",
     "can_ask_question",
     "can_view_as_vendor",
+    "can_revise_bid",
+    "can_withdraw_bid",
 }
 
 GRANTED = {
@@ -75,8 +79,10 @@ GRANTED = {
 
 
 @pytest.fixture
-def context(acme):
-    return {"lab": acme.lab, "job": make_open_job(acme)}
+def context(acme, medix):
+    job = make_open_job(acme)
+    # Medix's submitted bid on the job, still open for changes.
+    return {"lab": acme.lab, "job": job, "bid": submit_bid(medix, job)}
 
 
 def _person(name, acme, rival, medix, mathly):

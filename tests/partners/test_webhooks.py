@@ -3,10 +3,7 @@ change that caused them commits."""
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
-from pathlib import Path
-from typing import Any
 
 import pytest
 from django.db import transaction
@@ -14,40 +11,18 @@ from django.db import transaction
 from labs.models import Bidding
 from marketplace.core.errors import RuleViolation
 from marketplace.exchange import services as exchange
-from marketplace.partners.events import EVENT_TYPES
-from marketplace.partners.models import WebhookDelivery, WebhookDeliveryStatus, WebhookEndpoint
+from marketplace.partners.models import WebhookDelivery, WebhookDeliveryStatus
 from marketplace.partners.webhook_services import webhook_endpoint_create
 from tests.exchange.helpers import start_evaluation
 from tests.factories import JobFactory, SeatRequirementFactory
 from tests.partners import webhook_receiver
+from tests.partners.webhook_helpers import documented_verifier, subscribe
 from tests.plugins.personas import make_open_job, submit_bid
 
 pytestmark = pytest.mark.django_db
 
 receiver = webhook_receiver.receiver
 second_receiver = webhook_receiver.second_receiver
-
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "webhooks.md"
-
-
-def documented_verifier() -> Any:
-    """The verification snippet from docs/webhooks.md, run as written."""
-    text = DOCS.read_text()
-    code = re.search(r"<!-- verify-snippet -->\s*```python\n(.*?)```", text, re.S)
-    assert code, "docs/webhooks.md lost its verification snippet"
-    namespace: dict[str, Any] = {}
-    exec(code.group(1), namespace)
-    return namespace["verify_webhook"]
-
-
-def subscribe(team: Any, url: str, events: list[str] | None = None) -> tuple[WebhookEndpoint, str]:
-    organisation = getattr(team, "lab", None) or team.vendor
-    return webhook_endpoint_create(
-        organisation=organisation.organisation,
-        url=url,
-        event_types=events or list(EVENT_TYPES),
-        created_by=team.owner,
-    )
 
 
 def test_a_published_job_reaches_the_labs_endpoint_signed_as_documented(

@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -189,24 +191,49 @@ def celery_worker_process(
     with app.connection_for_write() as connection:
         _declared(queue, connection).purge()
 
-    env = {
+    try:
+        worker = start_celery_worker(queue=queue, log_path=log_path)
+        try:
+            yield worker
+        finally:
+            _stop(worker)
+    finally:
+        with app.connection_for_write() as connection:
+            _declared(queue, connection).delete()
+
+
+def start_celery_worker(
+    *,
+    queue: str,
+    log_path: Path,
+    app_module: str = "tests.plugins.celery_worker_app",
+    concurrency: int = 1,
+    env: dict[str, str] | None = None,
+    extra_args: tuple[str, ...] = (),
+) -> CeleryWorker:
+    """Starts a prefork worker consuming only ``queue`` on the test database, with
+    ``env`` added to this process's environment, and returns once it answers a ping.
+    The caller stops it with ``stop_celery_worker``."""
+    worker_env = {
         **os.environ,
         "DATABASE_URL": test_database_url(),
         "TEST_CELERY_QUEUE": queue,
         "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])),
         "PYTHONUNBUFFERED": "1",
+        **(env or {}),
     }
     nodename = f"{queue}@pytest"
     command = [
-        sys.executable, "-m", "celery", "-A", "tests.plugins.celery_worker_app", "worker",
-        "--pool=prefork", "--concurrency=1", "-l", "info", "-Q", queue, "-n", nodename,
-        "--without-gossip", "--without-mingle", "--without-heartbeat",
+        sys.executable, "-m", "celery", "-A", app_module, "worker",
+        "--pool=prefork", f"--concurrency={concurrency}", "-l", "info", "-Q", queue,
+        "-n", nodename, "--without-gossip", "--without-mingle", "--without-heartbeat",
+        *extra_args,
     ]  # fmt: skip
-    with log_path.open("wb") as log:
+    with log_path.open("ab") as log:
         process = subprocess.Popen(
             command,
             cwd=REPO_ROOT,
-            env=env,
+            env=worker_env,
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -215,11 +242,24 @@ def celery_worker_process(
     worker = CeleryWorker(process=process, nodename=nodename, queue=queue, log_path=log_path)
     try:
         _wait_until_ready(worker)
-        yield worker
-    finally:
+    except BaseException:
         _stop(worker)
-        with app.connection_for_write() as connection:
-            _declared(queue, connection).delete()
+        raise
+    return worker
+
+
+def stop_celery_worker(worker: CeleryWorker) -> None:
+    _stop(worker)
+
+
+def pool_child_pids(worker: CeleryWorker) -> list[int]:
+    """The pids of the worker's pool processes (Linux: read from /proc)."""
+    pid = worker.process.pid
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    try:
+        return [int(child) for child in children.read_text().split()]
+    except FileNotFoundError:
+        return []
 
 
 def _declared(queue: str, connection: Connection) -> Queue:
@@ -270,17 +310,94 @@ def _worker_idle_before_teardown(request: pytest.FixtureRequest) -> Iterator[Non
     yield
     if "celery_worker_process" not in request.fixturenames:
         return
+    worker = request.getfixturevalue("celery_worker_process")
+    wait_for(
+        lambda: worker_idle(worker), timeout=30, message="the worker did not go idle after the test"
+    )
+
+
+def worker_idle(worker: CeleryWorker) -> bool:
+    """Nothing queued for the worker and nothing running or reserved in it."""
     from marketplace.celery import app
 
-    worker = request.getfixturevalue("celery_worker_process")
+    with app.connection_for_write() as connection:
+        queued = _declared(worker.queue, connection).queue_declare().message_count  # type: ignore[union-attr]
+    inspector = app.control.inspect(destination=[worker.nodename], timeout=2)
+    busy = (inspector.active() or {}).get(worker.nodename, []) + (inspector.reserved() or {}).get(
+        worker.nodename, []
+    )
+    return queued == 0 and not busy
 
-    def idle() -> bool:
-        with app.connection_for_write() as connection:
-            queued = _declared(worker.queue, connection).queue_declare().message_count
-        inspector = app.control.inspect(destination=[worker.nodename], timeout=2)
-        busy = (inspector.active() or {}).get(worker.nodename, []) + (
-            inspector.reserved() or {}
-        ).get(worker.nodename, [])
-        return queued == 0 and not busy
 
-    wait_for(idle, timeout=30, message="the worker did not go idle after the test")
+REDIS_SERVER = os.environ.get("REDIS_SERVER", "redis-server")
+REDIS_START_TIMEOUT = 10.0
+
+
+@dataclass
+class PrivateRedis:
+    """A redis-server of this test session's own, on a free port, keeping nothing on disk.
+    The machine's Redis is shared with other people and CI: a test that stops, restarts or
+    loses a Redis does it to this one."""
+
+    port: int
+    directory: Path
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        command = [
+            REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1",
+            "--save", "", "--appendonly", "no", "--dir", str(self.directory),
+        ]  # fmt: skip
+        with (self.directory / "redis.log").open("ab") as log:
+            self.process = subprocess.Popen(
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        import redis
+
+        client = redis.Redis(port=self.port, socket_connect_timeout=0.5)
+        deadline = time.monotonic() + REDIS_START_TIMEOUT
+        while True:
+            with contextlib.suppress(redis.ConnectionError):
+                if client.ping():
+                    client.close()
+                    return
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"redis-server on port {self.port} did not start", pytrace=False)
+            time.sleep(0.05)
+
+    def kill(self) -> None:
+        """As a crash: SIGKILL, and every message it held is gone."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+        if self.process is not None:
+            self.process.wait()
+
+    def restart(self) -> None:
+        self.kill()
+        self.start()
+
+
+def free_port() -> int:
+    with contextlib.closing(socket.socket()) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def private_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrivateRedis]:
+    if shutil.which(REDIS_SERVER) is None:
+        skip_or_fail(f"needs {REDIS_SERVER} to start a Redis of the test's own")
+    server = PrivateRedis(port=free_port(), directory=tmp_path_factory.mktemp("redis"))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.kill()

@@ -19,8 +19,8 @@ from labs.models import Job, JobStatus, SeatRequirement
 from marketplace.core.models import QualificationLevel
 from marketplace.exchange.matching import (
     assign_seats,
-    credential_valid_on,
     seat_needs,
+    seat_qualifications,
     staffing_reason,
 )
 from marketplace.exchange.models import Invitation, Notification
@@ -131,12 +131,7 @@ def staffing_problems(
         job.seat_requirements.all(),
         QualificationLevel.objects.all() if levels is None else levels,
     )
-    qualifications: dict[int, set[int]] = defaultdict(set)
-    for credential in credentials:
-        if credential_valid_on(credential.status, credential.expires_on, day):
-            for index, need in enumerate(needs):
-                if credential.field_id == need.field_id and credential.level_id in need.level_ids:
-                    qualifications[credential.specialist_id].add(index)
+    qualifications = seat_qualifications(needs, credentials, day)
     staffing = assign_seats([need.count for need in needs], qualifications)
     if not staffing.complete:
         problems.append(staffing_reason(staffing, needs, day).rstrip("."))

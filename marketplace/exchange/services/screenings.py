@@ -400,12 +400,17 @@ def reconcile_screenings(*, now=None) -> dict[str, int]:  # type: ignore[no-unty
         if Screening.objects.filter(lab_id=lab_id, requested_at__lt=changed_at).exists():
             lab_rescreen(lab_id=lab_id)
             labs += 1
-    stale = list(
-        Screening.objects.filter(
-            Q(state="pending") | Q(state="running") | Q(state="failed"),
-            requested_at__lt=now - STALE_AFTER,
-        ).values_list("pk", flat=True)[:5000]
-    )
     with transaction.atomic():
+        stale = list(
+            Screening.objects.select_for_update(skip_locked=True)
+            .filter(
+                Q(state="pending") | Q(state="running") | Q(state="failed"),
+                requested_at__lt=now - STALE_AFTER,
+            )
+            .values_list("pk", flat=True)[:5000]
+        )
+        # The request time moves on, as for matching: the next rounds wait a whole window
+        # again instead of sending the same screenings every period while a backlog drains.
+        Screening.objects.filter(pk__in=stale).update(requested_at=now)
         _enqueue(stale)
     return {"ownership_changes": len(changes), "labs": labs, "screenings": len(stale)}

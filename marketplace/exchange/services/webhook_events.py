@@ -1,28 +1,27 @@
 """Announcing exchange events to partners' webhooks without importing the partners app.
 
 Exchange and partners are peers (partners imports exchange, for notifications); to keep
-the dependency one-way, exchange asks for the partners task by its registered name once
-the transaction commits (marketplace.core.async_work.enqueue_on_commit). A rolled-back
-transaction therefore announces nothing.
+the dependency one-way, exchange reaches the partners app through Django's app registry
+and records the event in its outbox inside the caller's transaction. The event commits
+with the change it announces, or not at all: a rolled-back transaction announces nothing,
+and a committed one is delivered even if a message to the workers is lost.
 
 Each caller decides what the receiving organisation may see: a lab never reads a sealed
 bid's terms before evaluation, and a vendor never hears of another vendor's bid."""
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from django.core.serializers.json import DjangoJSONEncoder
+from django.apps import apps
 
 from labs.models import Job
 from marketplace.accounts.models import Organisation
-from marketplace.core.async_work import enqueue_on_commit
 
-# marketplace.partners.events.EMIT_EVENT_TASK, spelt out: exchange does not import partners.
-EMIT_EVENT_TASK = "marketplace.partners.tasks.emit_event_task"
+# The app label of marketplace.partners, whose AppConfig offers `event_emit`.
+WEBHOOK_OUTBOX_APP = "partners"
 
 
 def event_id_for(event_type: str, key: str) -> str:
@@ -38,13 +37,17 @@ def event_announce(
     payload: dict[str, Any],
     key: str = "",
 ) -> None:
-    """Caller holds a transaction (or none: then it is sent at once)."""
+    """Caller holds the transaction of the change the event announces (or none: then the
+    event is recorded and sent at once)."""
     ids = sorted({o if isinstance(o, int) else o.pk for o in organisations})
     if not ids:
         return
-    event_id = event_id_for(event_type, key) if key else str(uuid.uuid4())
-    data = json.loads(json.dumps(payload, cls=DjangoJSONEncoder))
-    enqueue_on_commit(EMIT_EVENT_TASK, ids, event_type, data, event_id)
+    apps.get_app_config(WEBHOOK_OUTBOX_APP).event_emit(  # type: ignore[attr-defined]
+        organisation_ids=ids,
+        event_type=event_type,
+        payload=payload,
+        event_id=event_id_for(event_type, key) if key else None,
+    )
 
 
 def job_summary(job: Job) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 from django.urls import path
 
-from marketplace.exchange.urls._interim import interim
+from marketplace.exchange.views.notifications import NotificationListView
 
 site_patterns = [
-    path("notifications/", interim, name="notifications"),
+    path("notifications/", NotificationListView.as_view(), name="notifications"),
 ]
