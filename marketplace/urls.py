@@ -32,3 +32,5 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/", include("marketplace.api_urls", namespace="api")),
 ]
+
+handler500 = "marketplace.core.api_fallback.server_error"

@@ -4,7 +4,6 @@ the caller's vendor and calls one service; the services check roles."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import django_filters
@@ -19,6 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from labs.apis import CodeField
+from marketplace.core import uploads
 from marketplace.core.api import VendorAPIView
 from marketplace.core.errors import NotFound, RuleViolation
 from marketplace.core.fields import SlugRelatedField, object_id_field
@@ -33,53 +33,6 @@ from vendors.models import (
     RosterImportStatus,
     Specialist,
 )
-
-# An attestation's document: a PDF or an image, recognised by its first bytes (what the
-# client says the type is, and the file's name, are ignored).
-ATTESTATION_DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
-DOCUMENT_SIGNATURES: tuple[tuple[bytes, str], ...] = (
-    (b"%PDF-", "pdf"),
-    (b"\x89PNG\r\n\x1a\n", "png"),
-    (b"\xff\xd8\xff", "jpg"),
-)
-
-
-def document_suffix(uploaded: UploadedFile) -> str | None:
-    """The file's type by its magic bytes ("pdf", "png", "jpg"), or None."""
-    uploaded.seek(0)
-    head = uploaded.read(16)
-    uploaded.seek(0)
-    for signature, suffix in DOCUMENT_SIGNATURES:
-        if head.startswith(signature):
-            return suffix
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "webp"
-    return None
-
-
-# Served with its own type only when it is one browsers render inertly; anything else
-# (WebP included) is served as opaque bytes, so a stored file can never be run as a page.
-DOCUMENT_CONTENT_TYPES = {"pdf": "application/pdf", "png": "image/png", "jpg": "image/jpeg"}
-OPAQUE_CONTENT_TYPE = "application/octet-stream"
-
-
-def document_download_type(head: bytes) -> tuple[str, str]:
-    """(Content-Type, file suffix) of a stored document, from its first bytes only: a
-    stored name may predate the upload checks (the admin), so it is never trusted."""
-    for signature, suffix in DOCUMENT_SIGNATURES:
-        if head.startswith(signature):
-            return DOCUMENT_CONTENT_TYPES[suffix], suffix
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return OPAQUE_CONTENT_TYPE, "webp"
-    return OPAQUE_CONTENT_TYPE, "bin"
-
-
-def document_download_name(attestation: Attestation, suffix: str) -> str:
-    """A name made of the attestation's id and kind: ASCII letters, digits and dashes,
-    nothing a browser or a shell would read as a path or a quote."""
-    kind = re.sub(r"[^a-z0-9]+", "-", attestation.kind.code.lower()).strip("-")[:40]
-    return f"attestation-{attestation.pk}{f'-{kind}' if kind else ''}.{suffix}"
-
 
 # --- Output serializers -------------------------------------------------------------------
 
@@ -185,19 +138,16 @@ class AttestationInputSerializer(serializers.Serializer):
     expires_on = serializers.DateField()
     document = serializers.FileField(
         required=False,
-        help_text="A PDF, PNG, JPEG or WebP file of at most 10 MB, checked by its content.",
+        help_text="A PDF, PNG or JPEG file of at most 10 MB, checked by its content.",
     )
 
     def validate_document(self, document: UploadedFile) -> UploadedFile:
-        if document.size is not None and document.size > ATTESTATION_DOCUMENT_MAX_BYTES:
-            limit = ATTESTATION_DOCUMENT_MAX_BYTES // (1024 * 1024)
-            raise serializers.ValidationError(f"The document is larger than {limit} MB.")
-        suffix = document_suffix(document)
-        if suffix is None:
-            raise serializers.ValidationError("The document must be a PDF or an image.")
-        # The stored name is made of ids (vendors.models.attestation_upload_to); the
-        # suffix comes from the content, never from the name the client gave.
-        document.name = f"document.{suffix}"
+        # The same content checks as the service runs (size, PDF/PNG/JPEG by its bytes),
+        # here so the error names the field before anything is written.
+        try:
+            uploads.check_attestation_document(document)
+        except RuleViolation as error:
+            raise serializers.ValidationError(error.message) from None
         return document
 
 
@@ -335,7 +285,7 @@ class VendorAttestationDocumentApi(VendorAPIView):
                 description="The document: a PDF, PNG or JPEG under its own type, any "
                 "other file as application/octet-stream; always as an attachment.",
             )
-            for media_type in (*DOCUMENT_CONTENT_TYPES.values(), OPAQUE_CONTENT_TYPE)
+            for media_type in (*uploads.DOWNLOAD_TYPES_OF_DOCUMENTS, uploads.OPAQUE.content_type)
         },
         parameters=[
             OpenApiParameter(
@@ -368,18 +318,7 @@ class VendorAttestationDocumentApi(VendorAPIView):
             stored = attestation.document.open("rb")
         except FileNotFoundError:
             raise NotFound("This attestation's document is missing.") from None
-        head = stored.read(16)
-        stored.seek(0)
-        content_type, suffix = document_download_type(head)
-        response = FileResponse(
-            stored,
-            as_attachment=True,
-            filename=document_download_name(attestation, suffix),
-            content_type=content_type,
-        )
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return uploads.attachment_response(stored, filename=attestation.document_download_stem())
 
 
 class VendorSpecialistListCreateApi(VendorAPIView):

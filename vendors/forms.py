@@ -80,9 +80,7 @@ class AttestationForm(forms.Form):
         label="Document",
         required=False,
         help_text="The report or certificate: a PDF or an image (PNG, JPEG).",
-        widget=forms.ClearableFileInput(
-            attrs={"accept": "application/pdf,image/png,image/jpeg,image/webp"}
-        ),
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,image/png,image/jpeg"}),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -79,6 +79,13 @@ class Attestation(models.Model):
     def __str__(self) -> str:
         return f"{self.kind} for {self.vendor} (to {self.expires_on})"
 
+    def document_download_stem(self) -> str:
+        """The name its document downloads under, before the extension (which comes
+        from the file's bytes): ids and the kind's code in ASCII letters, digits and
+        dashes, nothing a browser or a shell would read as a path, a header or a quote."""
+        kind = re.sub(r"[^a-z0-9]+", "-", self.kind.code.lower()).strip("-")[:40]
+        return f"attestation-{self.pk}-{kind}" if kind else f"attestation-{self.pk}"
+
     def is_valid_through(self, day: date) -> bool:
         return self.status == AttestationStatus.VALID and self.issued_on <= day < self.expires_on
 

@@ -367,9 +367,7 @@ def affiliation_add(
 
 
 @transaction.atomic
-def affiliation_end(
-    *, affiliation: Affiliation, user: User | None, end_date: date
-) -> Affiliation:
+def affiliation_end(*, affiliation: Affiliation, user: User | None, end_date: date) -> Affiliation:
     """Ends a specialist's affiliation: from `end_date` on it no longer holds. An
     affiliation already ended may be ended earlier, never later."""
     affiliation = (

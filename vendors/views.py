@@ -225,7 +225,7 @@ class AttestationDocumentView(VendorPage, View):
         try:
             return uploads.attachment_response(
                 attestation.document,
-                filename=f"attestation-{attestation.pk}-{attestation.kind.code}",
+                filename=attestation.document_download_stem(),
             )
         except NotFound as error:
             raise Http404(error.message) from None

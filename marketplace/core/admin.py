@@ -37,6 +37,7 @@ from marketplace.core.models import (
     AttestationKind,
     CredentialField,
     Domain,
+    FormSubmission,
     QualificationLevel,
     TaskFailure,
 )
@@ -397,6 +398,16 @@ class QualificationLevelAdmin(VocabularyAdmin):
 
 
 # --- Background work ------------------------------------------------------------------------
+
+
+@admin.register(FormSubmission)
+class FormSubmissionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Browser form submissions kept for a day so a repeated post acts once: for
+    looking into a report of a form that "did nothing"."""
+
+    list_display = ("token", "user_id", "redirect_url", "created_at")
+    search_fields = ("token", "redirect_url")
+    date_hierarchy = "created_at"
 
 
 @admin.register(TaskFailure)

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.urls import Resolver404, ResolverMatch, resolve
+from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework.permissions import SAFE_METHODS
 
@@ -37,3 +38,15 @@ def _resolve_or_none(path: str) -> ResolverMatch | None:
         return resolve(path)
     except Resolver404:
         return None
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: under /api/ the one error shape, without details; elsewhere the
+    standalone 500 page. (Errors inside API views are answered by the API's own handler;
+    this covers middleware and anything else outside them.)"""
+    if request.path_info.startswith("/api/"):
+        return JsonResponse(
+            error_body("server_error", "Something went wrong on our side; it has been logged."),
+            status=500,
+        )
+    return defaults.server_error(request)

@@ -236,6 +236,8 @@ def check_json_upload(upload: File, *, field: str = "file", max_bytes: int | Non
 # The only types a stored upload is ever sent as; a browser renders none of them as a page
 # that runs script, and nosniff stops it from guessing another.
 DOWNLOAD_TYPES = {t.content_type: t for t in (PDF, PNG, JPEG, CSV, JSON)}
+# What a stored attestation document is served as, when its bytes say it is one.
+DOWNLOAD_TYPES_OF_DOCUMENTS = (PDF.content_type, PNG.content_type, JPEG.content_type)
 
 
 def attachment_response(

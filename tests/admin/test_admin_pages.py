@@ -87,6 +87,7 @@ WITHOUT_ADD_PAGE = {
     "exchange.notification",
     "partners.webhookdelivery",
     "core.taskfailure",
+    "core.formsubmission",
     # The login throttle (django-axes) records these itself.
     "axes.accessattempt",
     "axes.accesslog",
@@ -323,6 +324,7 @@ def test_change_and_history_pages_load_for_every_kind_of_row(
     # No groups are used; the login throttle has no failures to show here.
     without_rows = {"auth.group", "axes.accessattempt", "axes.accessfailurelog"}
     without_rows.add("core.taskfailure")  # no task has failed for good here
+    without_rows.add("core.formsubmission")  # no browser form was posted here
     assert {model._meta.label_lower for model in REGISTERED} - set(seen) <= without_rows
 
 

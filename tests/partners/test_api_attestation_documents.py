@@ -52,7 +52,7 @@ def download(client: APIClient, attestation: Attestation, **headers: Any) -> Any
         (PDF, "scan.pdf", "application/pdf", "pdf"),
         (PNG, "scan.png", "image/png", "png"),
         (JPEG, "scan.jpg", "image/jpeg", "jpg"),
-        (WEBP, "scan.webp", "application/octet-stream", "webp"),
+        (WEBP, "scan.webp", "application/octet-stream", "bin"),
         # The bytes decide, never the stored name.
         (HTML, "scan.pdf", "application/octet-stream", "bin"),
         (HTML, "page.html", "application/octet-stream", "bin"),

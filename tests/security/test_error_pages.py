@@ -258,3 +258,14 @@ def test_an_upload_over_the_request_limit_is_refused(medix: Any, settings: Any) 
     )
 
     assert response.status_code == 413
+
+
+def test_a_server_error_under_the_api_outside_its_views_answers_in_the_api_shape(
+    browser: Client,
+) -> None:
+    response = browser.get("/api/test-errors/crash/")
+
+    assert response.status_code == 500
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["error"]["code"] == "server_error"
+    assert_reveals_nothing(response.content.decode())

@@ -28,5 +28,9 @@ urlpatterns = [
     path("test-errors/crash/", crash),
     path("test-errors/forbidden/", forbidden),
     path("test-errors/suspicious/", suspicious),
+    # Under /api/ but outside any API view: what middleware failing there looks like.
+    path("api/test-errors/crash/", crash),
     *project_urlpatterns,
 ]
+
+handler500 = "marketplace.core.api_fallback.server_error"
