@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import logging
 import uuid
@@ -334,9 +335,48 @@ def credential_expire_due(*, today: date | None = None) -> list[int]:
             credential.save(update_fields=["status"])
             vendor_ids.add(credential.specialist.vendor_id)
         if ids:
+            _announce_credentials_expired(ids)
             enqueue_on_commit(NOTIFY_EXPIRIES_TASK, ids, [])
             enqueue_on_commit(REEVALUATE_INVITATIONS_TASK, sorted(vendor_ids))
     return ids
+
+
+def _announce_credentials_expired(credential_ids: list[int]) -> None:
+    """Caller holds the transaction that expired the credentials: the credential.expired
+    event (one per vendor) is recorded in the webhook outbox with it, so a lost message
+    cannot lose the event."""
+    expired = (
+        Credential.objects.filter(pk__in=credential_ids)
+        .select_related("specialist__vendor", "field", "level")
+        .order_by("specialist__full_name", "pk")
+    )
+    by_vendor: dict[Vendor, list[Credential]] = {}
+    for credential in expired:
+        by_vendor.setdefault(credential.specialist.vendor, []).append(credential)
+    for vendor, credentials in by_vendor.items():
+        digest = hashlib.sha256("\n".join(str(c.pk) for c in credentials).encode()).hexdigest()
+        apps.get_app_config(WEBHOOK_OUTBOX_APP).event_emit(  # type: ignore[attr-defined]
+            organisation_ids=[vendor.organisation_id],
+            event_type="credential.expired",
+            payload={
+                "vendor_id": vendor.pk,
+                "credentials": [
+                    {
+                        "id": c.pk,
+                        "specialist_id": c.specialist_id,
+                        "specialist": c.specialist.full_name,
+                        "field": str(c.field),
+                        "level": str(c.level),
+                        "expires_on": c.expires_on,
+                    }
+                    for c in credentials
+                ],
+            },
+            event_id=uuid.uuid5(
+                uuid.NAMESPACE_URL,
+                f"marketplace-event:credential.expired:{vendor.pk}:{digest[:16]}",
+            ),
+        )
 
 
 @transaction.atomic

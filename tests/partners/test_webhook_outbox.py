@@ -19,6 +19,7 @@ from marketplace.partners import webhook_services
 from marketplace.partners.models import WebhookDelivery, WebhookDeliveryStatus, WebhookEvent
 from marketplace.partners.tasks import webhook_event_dispatch_task, webhook_event_reconcile_task
 from tests.exchange.test_concurrency import all_at_once, split_outcomes
+from tests.factories import CredentialFactory
 from tests.partners import webhook_receiver
 from tests.partners.webhook_helpers import (
     as_if_recorded_a_minute_ago,
@@ -182,3 +183,24 @@ def test_workers_fanning_out_one_event_at_once_create_its_deliveries_once(acme):
     assert errors == []
     assert created.count(3) == 1 and created.count(0) == 7
     assert WebhookDelivery.objects.filter(event_id=event.event_id).count() == 3
+
+
+@pytest.mark.django_db
+def test_credential_expired_is_recorded_with_the_expiry_even_if_every_message_is_lost(medix):
+    from vendors.models import CredentialStatus
+    from vendors.services import credential_expire_due
+
+    subscribe(medix, "https://partner.example.test/hooks", ["credential.expired"])
+    credential = CredentialFactory(
+        specialist=medix.specialists[0],
+        status=CredentialStatus.VERIFIED,
+        expires_on=timezone.localdate() - timedelta(days=1),
+    )
+
+    # No on-commit callback runs here: the notify task and the fan-out are both "lost".
+    assert credential_expire_due() == [credential.pk]
+
+    event = WebhookEvent.objects.get(event_type="credential.expired")
+    assert event.organisation_ids == [medix.vendor.organisation_id]
+    assert [c["id"] for c in event.payload["credentials"]] == [credential.pk]
+    assert event.dispatched_at is None  # the reconciler fans it out

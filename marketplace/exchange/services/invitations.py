@@ -26,7 +26,6 @@ from marketplace.exchange.matching import (
 from marketplace.exchange.models import Invitation, Notification
 from marketplace.exchange.services.jobs import LAB_DECIDERS
 from marketplace.exchange.services.notifications import notify_organisation
-from marketplace.exchange.services.webhook_events import event_announce
 from vendors.models import Attestation, AttestationStatus, Credential, CredentialStatus, Vendor
 
 # Reasons starting with this were written by the re-evaluation, and are replaced by it.
@@ -45,7 +44,8 @@ def vendor_expiries_notify(
     *, credential_ids: Sequence[int] = (), attestation_ids: Sequence[int] = ()
 ) -> list[Notification]:
     """One notification per vendor for the credentials, and one for the attestations, that
-    have just expired. Retried with the same ids, it notifies nobody twice."""
+    have just expired. Retried with the same ids, it notifies nobody twice. (The
+    credential.expired webhook event is recorded by the expiry itself, in its transaction.)"""
     sent: list[Notification] = []
     credentials = (
         Credential.objects.filter(pk__in=list(credential_ids), status=CredentialStatus.EXPIRED)
@@ -66,25 +66,6 @@ def vendor_expiries_notify(
             )
             + "\n\nAdd the renewed credentials to keep these specialists eligible for jobs.",
             dedupe_key=f"credential.expired:{vendor.pk}:{_digest(c.pk for c in expired)}",
-        )
-        event_announce(
-            organisations=[vendor.organisation_id],
-            event_type="credential.expired",
-            payload={
-                "vendor_id": vendor.pk,
-                "credentials": [
-                    {
-                        "id": c.pk,
-                        "specialist_id": c.specialist_id,
-                        "specialist": c.specialist.full_name,
-                        "field": str(c.field),
-                        "level": str(c.level),
-                        "expires_on": c.expires_on,
-                    }
-                    for c in expired
-                ],
-            },
-            key=f"{vendor.pk}:{_digest(c.pk for c in expired)}",
         )
     attestations = (
         Attestation.objects.filter(pk__in=list(attestation_ids), status=AttestationStatus.EXPIRED)
