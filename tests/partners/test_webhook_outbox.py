@@ -194,6 +194,8 @@ def test_credential_expired_is_recorded_with_the_expiry_even_if_every_message_is
     credential = CredentialFactory(
         specialist=medix.specialists[0],
         status=CredentialStatus.VERIFIED,
+        verified_by=medix.owner,
+        verified_at=timezone.now() - timedelta(days=300),
         expires_on=timezone.localdate() - timedelta(days=1),
     )
 
