@@ -162,7 +162,7 @@ def build(sizes: list[int], n_labs: int) -> dict[int, dict[str, int]]:
 
 def start_worker(concurrency: int, log: Path) -> subprocess.Popen[bytes]:
     command = [
-        sys.executable, "-m", "celery", "-A", "marketplace", "worker", "-l", "warning",
+        sys.executable, "-m", "celery", "-A", "marketplace", "worker", "-l", "info",
         "--concurrency", str(concurrency), "--without-gossip", "--without-mingle",
         "-n", NODENAME,
     ]  # fmt: skip
@@ -183,6 +183,23 @@ def wait_for_worker(worker: subprocess.Popen[bytes]) -> None:
         if app.control.ping(destination=[NODENAME], timeout=1):
             return
     sys.exit("the worker did not answer a ping within two minutes")
+
+
+def wait_until_idle() -> None:
+    """Each measurement starts with nothing queued or running."""
+    from marketplace.celery import app
+
+    quiet = 0
+    for _ in range(600):
+        with app.connection_for_write() as connection:
+            queued = connection.default_channel.client.llen("celery")
+        inspector = app.control.inspect(destination=[NODENAME], timeout=1)
+        busy = sum(len(v) for v in (inspector.active() or {}).values())
+        quiet = quiet + 1 if queued == 0 and busy == 0 else 0
+        if quiet >= 2:
+            return
+        time.sleep(0.5)
+    sys.exit("the worker did not go idle")
 
 
 def measure(size: int, web: dict[str, int]) -> dict[str, float]:
@@ -256,10 +273,13 @@ def main() -> None:
         print(
             f"built {max(sizes):,} vendors, {args.labs} labs in {time.monotonic() - started:.0f} s"
         )
+        # Building enqueued matching and re-screenings nobody needs: the run starts empty.
+        subprocess.run(["redis-cli", "-n", BENCH_REDIS.rsplit("/", 1)[1], "flushdb"], check=False)
         log = Path("/tmp/bench-rescreen-worker.log")
         worker = start_worker(args.concurrency, log)
         wait_for_worker(worker)
         for size in sizes:
+            wait_until_idle()
             row = measure(size, webs[size])
             results.append(row)
             print(f"{size:>6} vendors: {row['seconds']:7.2f} s "

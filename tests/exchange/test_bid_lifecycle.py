@@ -1,8 +1,10 @@
 """A vendor's bid: draft, submit, revise, withdraw; then the lab shortlists or rejects."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
 
 from labs.models import Job, Visibility
 from marketplace.core.errors import InvalidTransition, NotFound, NotPermitted, RuleViolation
@@ -496,3 +498,11 @@ def test_a_lapsed_draft_cannot_be_shortlisted(acme, medix, open_job):
 
     with pytest.raises(InvalidTransition):
         exchange.bid_shortlist(bid=draft, user=acme.procurement)
+
+
+def test_a_bid_accepted_in_the_last_instant_is_stamped_before_the_deadline(open_job, medix):
+    # The clock runs on while the submission does its checks and writes.
+    with time_machine.travel(open_job.bid_deadline - timedelta(milliseconds=20), tick=True):
+        bid = submit_bid(medix, open_job)
+
+    assert bid.submitted_at < open_job.bid_deadline

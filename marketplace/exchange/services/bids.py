@@ -4,6 +4,7 @@ after the deadline -> shortlisted / rejected / disqualified -> awarded."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -24,13 +25,14 @@ from vendors.permissions import can_bid
 ACTIVE_BEFORE_DEADLINE = (BidStatus.DRAFT, BidStatus.SUBMITTED)
 
 
-def _job_open_for_bids(job: Job) -> Job:
+def _job_open_for_bids(job: Job, *, now: datetime | None = None) -> Job:
     """Locks the job row against the closing move (caller holds a transaction) and checks
-    that bidding is still open at this very moment, not only as the periodic task saw it."""
+    that bidding is still open at this very moment (`now`, the time the caller records
+    for the move), not only as the periodic task saw it."""
     job = Job.objects.select_for_update(no_key=True).get(pk=job.pk)
     if job.status != JobStatus.OPEN:
         raise InvalidTransition("Bids are accepted only while the job is open.")
-    if timezone.now() >= job.bid_deadline:
+    if (now or timezone.now()) >= job.bid_deadline:
         raise RuleViolation("The bid deadline has passed.")
     return job
 
@@ -134,11 +136,12 @@ def _open_job_and_terms(
     currency: str,
     timeline_days: int,
     specialists: Sequence[Specialist],
+    now: datetime | None = None,
 ) -> tuple[Job, list[Specialist]]:
     """Caller holds a transaction. The bidder's right, the job locked and still open, and
     the terms checked: what every new bid, draft or submitted, needs first."""
     _require_bidder(user, vendor, job)
-    job = _job_open_for_bids(job)
+    job = _job_open_for_bids(job, now=now)
     chosen = _validated_terms(
         job=job,
         vendor=vendor,
@@ -200,6 +203,9 @@ def bid_submit(
 ) -> Bid:
     """Submits the vendor's bid (revision 1). A draft the vendor saved earlier is submitted
     with these terms; any other active bid means this is a revision, not a new bid."""
+    # One instant for the deadline check and the submission time: a bid accepted before
+    # the deadline is never stamped after it.
+    now = timezone.now()
     job, chosen = _open_job_and_terms(
         job,
         vendor,
@@ -208,8 +214,8 @@ def bid_submit(
         currency=currency,
         timeline_days=timeline_days,
         specialists=specialists,
+        now=now,
     )
-    now = timezone.now()
     draft = (
         Bid.objects.select_for_update()
         .filter(job=job, vendor=vendor, status=BidStatus.DRAFT)
