@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from labs.models import Competitor, ConflictPolicy, Job, JobStatus, Lab, SeatRequirement
 from marketplace.core.errors import NotFound
 from marketplace.ownership.models import Entity, RecordType
 
 
+def job_terms_prefetch() -> tuple[Prefetch, str]:
+    """What showing a job's terms needs besides the job row: its seats with their field
+    and level in one query (a join, not two more prefetches), and its attestations."""
+    seats = SeatRequirement.objects.select_related("field", "min_level")
+    return Prefetch("seat_requirements", queryset=seats), "required_attestations"
+
+
 def job_list_for_lab(*, lab: Lab, status: str | None = None) -> QuerySet[Job]:
     jobs = (
-        Job.objects.filter(lab=lab)
-        .select_related("domain")
-        .prefetch_related(
-            "seat_requirements__field", "seat_requirements__min_level", "required_attestations"
-        )
+        Job.objects.filter(lab=lab).select_related("domain").prefetch_related(*job_terms_prefetch())
     )
     if status:
         jobs = jobs.filter(status=status)

@@ -23,6 +23,7 @@ from django.db.models import (
 from django.utils import timezone
 
 from labs.models import Job, JobStatus, Lab, Visibility
+from labs.selectors import job_terms_prefetch
 from marketplace.accounts.models import User
 from marketplace.core.errors import DomainError, NotFound
 from marketplace.core.models import QualificationLevel
@@ -148,9 +149,7 @@ def job_list_for_vendor(*, vendor: Vendor) -> QuerySet[Job]:
         Job.objects.exclude(status=JobStatus.DRAFT)
         .filter(Q(visibility=Visibility.ALL_VENDORS) | Q(Exists(invited)))
         .select_related("lab__organisation", "domain")
-        .prefetch_related(
-            "seat_requirements__field", "seat_requirements__min_level", "required_attestations"
-        )
+        .prefetch_related(*job_terms_prefetch())
     )
 
 

@@ -89,9 +89,11 @@ def api_key_revoke(*, api_key: OrganisationAPIKey, user: User) -> OrganisationAP
 
 def api_key_record_use(*, api_key: OrganisationAPIKey, now: datetime | None = None) -> None:
     """Writes the last-used time at most once a minute; a guarded update, so concurrent
-    requests write it once."""
+    requests write it once. `api_key` as just read: when its time is recent, no query."""
     now = now or timezone.now()
     threshold = now - timedelta(seconds=LAST_USED_RESOLUTION_SECONDS)
+    if api_key.last_used_at is not None and api_key.last_used_at >= threshold:
+        return
     OrganisationAPIKey.objects.filter(
         Q(last_used_at__isnull=True) | Q(last_used_at__lt=threshold), pk=api_key.pk
     ).update(last_used_at=now)

@@ -22,7 +22,6 @@ from tests.factories import (
     QualificationLevelFactory,
     SpecialistFactory,
 )
-from vendors import apis as vendor_apis
 from vendors.models import Attestation, CredentialStatus, Specialist
 from vendors.selectors import vendor_declaration_source
 
@@ -125,8 +124,8 @@ def test_a_document_that_is_neither_pdf_nor_image_is_refused(medix_key):
     assert not Attestation.objects.exists()
 
 
-def test_a_document_over_the_size_limit_is_refused(medix_key, monkeypatch):
-    monkeypatch.setattr(vendor_apis, "ATTESTATION_DOCUMENT_MAX_BYTES", 10)
+def test_a_document_over_the_size_limit_is_refused(medix_key, settings):
+    settings.ATTESTATION_DOCUMENT_MAX_BYTES = 10
     document = SimpleUploadedFile("a.pdf", b"%PDF-1.7 " + b"x" * 20, "application/pdf")
     response = medix_key.post(
         f"{API}/vendor/attestations/", attestation_form(document=document), format="multipart"

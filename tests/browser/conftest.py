@@ -8,27 +8,20 @@ skipped without them, or fails with REQUIRE_SERVICES=1, as in CI.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import requests
 from django.core.management import call_command
 
 from marketplace.exchange.models import Screening
 from tests.plugins.services import (
     REPO_ROOT,
     CeleryWorker,
+    LiveServer,
+    gunicorn_server,
     skip_or_fail,
-    test_database_url,
 )
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
@@ -45,7 +38,6 @@ CHROMIUM_ARGS = [
 ]
 AXE_SCRIPT = REPO_ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR", REPO_ROOT / "docs" / "screenshots"))
-SERVER_START_TIMEOUT = 30.0
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 
@@ -54,77 +46,19 @@ PHONE = {"width": 390, "height": 844}
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
-@dataclass(frozen=True)
-class LiveSite:
-    url: str
-    process: subprocess.Popen[bytes]
-    log_path: Path
-
-    def __call__(self, path: str) -> str:
-        return self.url + path
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def live_site(
     celery_worker_process: CeleryWorker, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[LiveSite]:
-    """gunicorn with several workers, as deployed, serving the test database."""
-    port = _free_port()
-    log_path = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
+) -> Iterator[LiveServer]:
+    """gunicorn with several workers, as deployed, serving the test database and sending
+    tasks to the session's worker."""
     env = {
-        **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.plugins.browser_settings",
-        "DATABASE_URL": test_database_url(),
         "TEST_CELERY_QUEUE": celery_worker_process.queue,
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])),
-        "PYTHONUNBUFFERED": "1",
     }
-    command = [
-        sys.executable, "-m", "gunicorn", "marketplace.wsgi:application",
-        "--workers", "2", "--threads", "2", "--bind", f"127.0.0.1:{port}",
-        "--access-logfile", "-", "--timeout", "60",
-    ]  # fmt: skip
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            command,
-            cwd=REPO_ROOT,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    site = LiveSite(url=f"http://127.0.0.1:{port}", process=process, log_path=log_path)
-    try:
-        _wait_until_serving(site)
+    log_path = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
+    with gunicorn_server(log_path=log_path, env=env, workers=2, threads=2) as site:
         yield site
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                process.wait(timeout=10)
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-
-
-def _wait_until_serving(site: LiveSite) -> None:
-    deadline = time.monotonic() + SERVER_START_TIMEOUT
-    while time.monotonic() < deadline:
-        if site.process.poll() is not None:
-            break
-        with contextlib.suppress(requests.RequestException):
-            if requests.get(site("/healthz"), timeout=1).status_code == 200:
-                return
-        time.sleep(0.2)
-    log = site.log_path.read_text(errors="replace")[-4000:]
-    pytest.fail(f"gunicorn did not serve /healthz within {SERVER_START_TIMEOUT:.0f} s\n{log}")
 
 
 @pytest.fixture(scope="session")

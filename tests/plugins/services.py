@@ -401,3 +401,80 @@ def private_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrivateR
         yield server
     finally:
         server.kill()
+
+
+# --- A live gunicorn server -------------------------------------------------------------
+
+GUNICORN_START_TIMEOUT = 30.0
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    url: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    def __call__(self, path: str) -> str:
+        return self.url + path
+
+    def log_tail(self, lines: int = 80) -> str:
+        return _tail(self.log_path, lines)
+
+
+@contextlib.contextmanager
+def gunicorn_server(
+    *, log_path: Path, env: dict[str, str], workers: int, threads: int = 1
+) -> Iterator[LiveServer]:
+    """gunicorn as deployed (several workers, `marketplace.wsgi`), on the test database
+    (DATABASE_URL is set here) with `env` on top, serving until the block ends."""
+    port = free_port()
+    full_env = {
+        **os.environ,
+        "DATABASE_URL": test_database_url(),
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])),
+        "PYTHONUNBUFFERED": "1",
+        **env,
+    }
+    command = [
+        sys.executable, "-m", "gunicorn", "marketplace.wsgi:application",
+        "--workers", str(workers), "--threads", str(threads),
+        "--bind", f"127.0.0.1:{port}", "--timeout", "60", "--access-logfile", "-",
+    ]  # fmt: skip
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            command,
+            cwd=REPO_ROOT,
+            env=full_env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    server = LiveServer(url=f"http://127.0.0.1:{port}", process=process, log_path=log_path)
+    try:
+        _wait_until_serving(server)
+        yield server
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=10)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+def _wait_until_serving(server: LiveServer) -> None:
+    import requests
+
+    deadline = time.monotonic() + GUNICORN_START_TIMEOUT
+    while time.monotonic() < deadline and server.process.poll() is None:
+        with contextlib.suppress(requests.RequestException):
+            if requests.get(server("/healthz"), timeout=1).status_code == 200:
+                return
+        time.sleep(0.2)
+    pytest.fail(
+        f"gunicorn did not serve /healthz within {GUNICORN_START_TIMEOUT:.0f} s\n"
+        f"{server.log_tail()}",
+        pytrace=False,
+    )

@@ -7,45 +7,28 @@ sets off runs in that request's process once its transaction commits."""
 
 from __future__ import annotations
 
-import contextlib
-import os
-import signal
-import subprocess
-import sys
 import threading
-import time
 from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
 import requests
 
 from tests.plugins.services import (
-    REPO_ROOT,
-    free_port,
+    LiveServer,
+    gunicorn_server,
     missing_services,
     skip_or_fail,
-    test_database_url,
 )
 
 T = TypeVar("T")
 SERVER_WORKERS = 4
-SERVER_START_TIMEOUT = 30.0
 THREADS = 50
 
 
-@dataclass(frozen=True)
-class Server:
-    url: str
-    process: subprocess.Popen[bytes]
-    log_path: Path
-
-    def log_tail(self, lines: int = 80) -> str:
-        text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
-        return "\n".join(text.splitlines()[-lines:])
+Server = LiveServer
 
 
 @dataclass
@@ -106,59 +89,16 @@ def together(calls: list[Callable[[], T]]) -> list[T]:
 def server(django_db_setup: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """gunicorn with several sync workers, as deployed, on the test database."""
     skip_or_fail(missing_services(postgres=True, redis=False))
-    port = free_port()
-    log_path = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
     env = {
-        **os.environ,
-        "DATABASE_URL": test_database_url(),
         # Embedded mode: tasks run in the request's process after commit, so nothing is
         # left on a queue no worker of this test reads.
         "REDIS_URL": "",
         "CELERY_BROKER_URL": "",
         "DJANGO_DEBUG": "false",
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])),
-        "PYTHONUNBUFFERED": "1",
     }
-    command = [
-        sys.executable, "-m", "gunicorn", "marketplace.wsgi:application",
-        "--workers", str(SERVER_WORKERS), "--bind", f"127.0.0.1:{port}",
-        "--timeout", "60", "--access-logfile", "-",
-    ]  # fmt: skip
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            command,
-            cwd=REPO_ROOT,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    site = Server(url=f"http://127.0.0.1:{port}", process=process, log_path=log_path)
-    try:
-        _wait_until_serving(site)
-        yield site
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                process.wait(timeout=10)
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-
-
-def _wait_until_serving(site: Server) -> None:
-    deadline = time.monotonic() + SERVER_START_TIMEOUT
-    while time.monotonic() < deadline and site.process.poll() is None:
-        with contextlib.suppress(requests.RequestException):
-            if requests.get(site.url + "/healthz", timeout=1).status_code == 200:
-                return
-        time.sleep(0.2)
-    pytest.fail(
-        f"gunicorn did not serve /healthz within {SERVER_START_TIMEOUT:.0f} s\n{site.log_tail()}",
-        pytrace=False,
-    )
+    log_path = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
+    with gunicorn_server(log_path=log_path, env=env, workers=SERVER_WORKERS) as live:
+        yield live
 
 
 @pytest.hookimpl(wrapper=True)
