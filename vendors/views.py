@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages
@@ -52,8 +52,6 @@ from vendors.permissions import (
     stake_is_endable_by_vendor,
 )
 
-T = TypeVar("T")
-
 ROSTER_PAGE_SIZE = 20
 ATTESTATION_PAGE_SIZE = 50
 IMPORT_PAGE_SIZE = 20
@@ -62,14 +60,6 @@ STAKE_PAGE_SIZE = 50
 BODS_NOTES_SHOWN = 20
 ROSTER_FORMAT_DOC = Path(settings.BASE_DIR) / "docs" / "roster-import.md"
 ROSTER_EXAMPLE_FILE = Path(settings.BASE_DIR) / "docs" / "examples" / "roster.csv"
-
-
-def found(read: Callable[..., T], **kwargs: Any) -> T:
-    """A selector's NotFound (missing, or another organisation's) is the page's 404."""
-    try:
-        return read(**kwargs)
-    except NotFound as error:
-        raise Http404(error.message) from None
 
 
 def paginate(request: HttpRequest, rows: Any, per_page: int) -> Page:
@@ -217,8 +207,8 @@ class AttestationDocumentView(VendorPage, View):
     as opaque bytes)."""
 
     def get(self, request: HttpRequest, attestation_id: int) -> FileResponse:
-        attestation: Attestation = found(
-            selectors.attestation_get_for_vendor, vendor=self.vendor, attestation_id=attestation_id
+        attestation: Attestation = selectors.attestation_get_for_vendor(
+            vendor=self.vendor, attestation_id=attestation_id
         )
         if not attestation.document:
             raise Http404("This attestation has no document.")
@@ -309,8 +299,7 @@ class SpecialistEditView(ActionPage):
 
     def setup_organisation(self) -> None:
         super().setup_organisation()
-        self.specialist: Specialist = found(
-            selectors.specialist_detail_for_vendor,
+        self.specialist: Specialist = selectors.specialist_detail_for_vendor(
             vendor=self.vendor,
             specialist_id=self.kwargs["specialist_id"],
         )
@@ -344,8 +333,7 @@ class CredentialCreateView(ActionPage):
 
     def setup_organisation(self) -> None:
         super().setup_organisation()
-        self.specialist: Specialist = found(
-            selectors.specialist_get_for_vendor,
+        self.specialist: Specialist = selectors.specialist_get_for_vendor(
             vendor=self.vendor,
             specialist_id=self.kwargs["specialist_id"],
         )
@@ -367,8 +355,7 @@ class CredentialEditView(ActionPage):
 
     def setup_organisation(self) -> None:
         super().setup_organisation()
-        self.credential: Credential = found(
-            selectors.credential_get_for_vendor,
+        self.credential: Credential = selectors.credential_get_for_vendor(
             vendor=self.vendor,
             credential_id=self.kwargs["credential_id"],
         )
@@ -402,8 +389,7 @@ class AffiliationCreateView(ActionPage):
 
     def setup_organisation(self) -> None:
         super().setup_organisation()
-        self.specialist: Specialist = found(
-            selectors.specialist_get_for_vendor,
+        self.specialist: Specialist = selectors.specialist_get_for_vendor(
             vendor=self.vendor,
             specialist_id=self.kwargs["specialist_id"],
         )
@@ -430,8 +416,7 @@ class AffiliationEndView(ActionPage):
 
     def setup_organisation(self) -> None:
         super().setup_organisation()
-        self.affiliation: Affiliation = found(
-            selectors.affiliation_get_for_vendor,
+        self.affiliation: Affiliation = selectors.affiliation_get_for_vendor(
             vendor=self.vendor,
             affiliation_id=self.kwargs["affiliation_id"],
         )
@@ -504,8 +489,7 @@ class RosterImportDetailView(VendorPage, TemplateView):
         return [self.template_name]
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        roster_import: RosterImport = found(
-            selectors.roster_import_get_for_vendor,
+        roster_import: RosterImport = selectors.roster_import_get_for_vendor(
             vendor=self.vendor,
             import_id=self.kwargs["import_id"],
         )
@@ -617,8 +601,8 @@ class StakeEndView(ActionPage):
 
     def setup_organisation(self) -> None:
         super().setup_organisation()
-        self.stake = found(
-            selectors.stake_get_for_vendor, vendor=self.vendor, stake_id=self.kwargs["stake_id"]
+        self.stake = selectors.stake_get_for_vendor(
+            vendor=self.vendor, stake_id=self.kwargs["stake_id"]
         )
 
     def get_initial(self) -> dict[str, Any]:

@@ -85,8 +85,8 @@ class OrganisationViewMixin(LoginRequiredMixin):
             raise Http404(f"This page is for {self.organisation_kind}s.")
         self.membership = membership
         self.organisation = membership.organisation
-        self.setup_organisation()
         try:
+            self.setup_organisation()
             return super().dispatch(request, *args, **kwargs)  # type: ignore[misc,no-any-return]
         except NotFound as exc:
             # A selector's "no such object" (missing, or another organisation's) is a 404.

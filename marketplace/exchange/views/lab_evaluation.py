@@ -74,14 +74,6 @@ LEGEND = [
 ]
 
 
-def _or_404(call: Any, **kwargs: Any) -> Any:
-    """Runs a scoped selector; another organisation's row is as missing as a missing one."""
-    try:
-        return call(**kwargs)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
-
-
 def _worse(a: Screening | None, b: Screening | None) -> Screening | None:
     """The screening that matters more for an award: a computed verdict over a pending
     one, then the more severe verdict."""
@@ -125,7 +117,7 @@ class EvaluationPageMixin(LabViewMixin):
         return self.request.user
 
     def job(self, job_id: int) -> Job:
-        return _or_404(job_get_for_lab, lab=self.lab, job_id=job_id)
+        return job_get_for_lab(lab=self.lab, job_id=job_id)
 
     def comparison_context(
         self,
@@ -386,9 +378,7 @@ class ContractCompleteView(EvaluationPageMixin, View):
     def post(self, request: HttpRequest, contract_id: int) -> HttpResponse:
         if not can_evaluate_bids(self.user, self.lab):
             raise PermissionDenied("Only members of the lab may complete its contracts.")
-        contract: Contract = _or_404(
-            selectors.contract_get_for_lab, lab=self.lab, contract_id=contract_id
-        )
+        contract: Contract = selectors.contract_get_for_lab(lab=self.lab, contract_id=contract_id)
         job = self.job(contract.award.job_id)
         form = ContractCompleteForm(request.POST, auto_id=f"id_contract_{contract.pk}_%s")
         if not form.is_valid():
@@ -449,8 +439,7 @@ class ScreeningDetailView(LabViewMixin, TemplateView):
     template_name = "exchange/lab/screening_detail.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        screening: Screening = _or_404(
-            selectors.screening_get_for_lab,
+        screening: Screening = selectors.screening_get_for_lab(
             lab=self.lab,
             screening_id=self.kwargs["screening_id"],
         )

@@ -10,7 +10,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.generic import ListView, TemplateView
@@ -20,7 +20,7 @@ from labs import services as lab_services
 from labs.models import Job, JobStatus, WorkState
 from labs.permissions import can_answer_questions, can_manage_jobs
 from marketplace.accounts.models import User
-from marketplace.core.errors import DomainError, NotFound
+from marketplace.core.errors import DomainError
 from marketplace.core.web import LabViewMixin, add_domain_error, submit_once
 from marketplace.exchange import selectors
 from marketplace.exchange import services as exchange
@@ -43,13 +43,6 @@ ADD_SEAT = "add_seat"
 DASHBOARD_ROWS = 10
 MATCHING_UNDER_WAY = (WorkState.PENDING, WorkState.RUNNING)
 CANCELLABLE = (JobStatus.DRAFT, JobStatus.OPEN, JobStatus.EVALUATION)
-
-
-def _job_or_404(lab: Any, job_id: int) -> Job:
-    try:
-        return lab_selectors.job_get_for_lab(lab=lab, job_id=job_id)
-    except NotFound as exc:
-        raise Http404(exc.message) from None
 
 
 def _user(request: HttpRequest) -> User:
@@ -222,7 +215,7 @@ class JobCreateView(JobFormView):
 
 class JobEditView(JobFormView):
     def load(self) -> HttpResponse | None:
-        self.job = _job_or_404(self.lab, self.kwargs["job_id"])
+        self.job = lab_selectors.job_get_for_lab(lab=self.lab, job_id=self.kwargs["job_id"])
         super().load()
         if self.job.status != JobStatus.DRAFT:
             messages.error(self.request, "Only a draft job can be edited.")
@@ -317,7 +310,7 @@ class JobPage(LabViewMixin, TemplateView):
 
     def get_job(self) -> Job:
         if not hasattr(self, "job"):
-            self.job = _job_or_404(self.lab, self.kwargs["job_id"])
+            self.job = lab_selectors.job_get_for_lab(lab=self.lab, job_id=self.kwargs["job_id"])
         return self.job
 
     def invitations_context(self, job: Job) -> dict[str, Any]:
@@ -417,7 +410,7 @@ class JobMoveView(JobPage):
 
     def form_invalid(self, form: ReasonForm) -> HttpResponse:
         # The job may have moved on; the page shows where it is now.
-        self.job = _job_or_404(self.lab, self.kwargs["job_id"])
+        self.job = lab_selectors.job_get_for_lab(lab=self.lab, job_id=self.kwargs["job_id"])
         return self.render_to_response(self.get_context_data(**{self.form_context_name: form}))
 
 
@@ -457,13 +450,10 @@ class QuestionAnswerView(JobPage):
     http_method_names = ["post"]
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            question = selectors.question_get_for_lab(
-                lab=self.lab, question_id=self.kwargs["question_id"]
-            )
-        except NotFound as exc:
-            raise Http404(exc.message) from None
-        self.job = _job_or_404(self.lab, question.job_id)
+        question = selectors.question_get_for_lab(
+            lab=self.lab, question_id=self.kwargs["question_id"]
+        )
+        self.job = lab_selectors.job_get_for_lab(lab=self.lab, job_id=question.job_id)
         number = [q.pk for q in selectors.question_list_for_job(job=question.job)].index(
             question.pk
         )

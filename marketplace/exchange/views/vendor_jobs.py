@@ -7,13 +7,12 @@ next to the field they concern. No vendor ever sees another vendor's bid."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import cached_property
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
 from django.contrib import messages
 from django.forms import BaseForm
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -21,7 +20,7 @@ from django.views.generic import FormView, ListView, TemplateView
 
 from labs.models import Job
 from marketplace.accounts.models import User
-from marketplace.core.errors import DomainError, NotFound
+from marketplace.core.errors import DomainError
 from marketplace.core.web import SubmitOnceMixin, VendorViewMixin, add_domain_error, submit_once
 from marketplace.exchange import selectors
 from marketplace.exchange.forms.vendor_jobs import (
@@ -44,18 +43,8 @@ from vendors import selectors as vendor_selectors
 from vendors.models import Vendor
 from vendors.permissions import can_bid
 
-T = TypeVar("T")
-
 PAGE_SIZE = 20
 DASHBOARD_ROWS = 10
-
-
-def found(read: Callable[[], T]) -> T:
-    """A selector's NotFound (missing, or another organisation's) as the page's 404."""
-    try:
-        return read()
-    except NotFound as exc:
-        raise Http404(exc.message) from None
 
 
 class VendorPage(VendorViewMixin):
@@ -124,9 +113,7 @@ class JobDetailView(VendorPage, TemplateView):
 
     @cached_property
     def job(self) -> Job:
-        return found(
-            lambda: selectors.job_get_for_vendor(vendor=self.vendor, job_id=self.kwargs["job_id"])
-        )
+        return selectors.job_get_for_vendor(vendor=self.vendor, job_id=self.kwargs["job_id"])
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         job, vendor, user = self.job, self.vendor, self.user
@@ -225,9 +212,7 @@ class BidFormView(VendorPage, SubmitOnceMixin, FormView):
 class BidCreateView(BidFormView):
     @cached_property
     def bid_job(self) -> Job:
-        return found(
-            lambda: selectors.job_get_for_vendor(vendor=self.vendor, job_id=self.kwargs["job_id"])
-        )
+        return selectors.job_get_for_vendor(vendor=self.vendor, job_id=self.kwargs["job_id"])
 
     @cached_property
     def existing(self) -> Bid | None:
@@ -285,9 +270,7 @@ def _bidding_refusal(user: User, vendor: Vendor, job: Job, *, verb: str) -> str:
 class OwnBidMixin(VendorPage):
     @cached_property
     def bid(self) -> Bid:
-        return found(
-            lambda: selectors.bid_get_for_vendor(vendor=self.vendor, bid_id=self.kwargs["bid_id"])
-        )
+        return selectors.bid_get_for_vendor(vendor=self.vendor, bid_id=self.kwargs["bid_id"])
 
 
 class BidReviseView(OwnBidMixin, BidFormView):
