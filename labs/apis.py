@@ -28,6 +28,8 @@ from marketplace.core.models import AttestationKind, CredentialField, Domain, Qu
 class CodeField(serializers.RelatedField):
     """A vocabulary entry (domain, attestation kind, ...) shown by its code."""
 
+    slug_field = "code"  # what a row plan (marketplace/core/rows.py) reads for it
+
     def __init__(self, **kwargs: Any):
         kwargs["read_only"] = True
         super().__init__(**kwargs)
@@ -115,7 +117,9 @@ class LabJobListCreateApi(LabAPIView):
 
     @extend_schema(responses=JobOutputSerializer(many=True), operation_id="lab_jobs_list")
     def get(self, request: Request) -> Response:
-        return self.list_response(selectors.job_list_for_lab(lab=self.lab), JobOutputSerializer)
+        return self.list_rows_response(
+            selectors.job_list_for_lab(lab=self.lab), JobOutputSerializer
+        )
 
     @extend_schema(
         request=JobCreateInputSerializer,
@@ -139,8 +143,8 @@ class LabJobListCreateApi(LabAPIView):
 class LabJobDetailApi(LabAPIView):
     @extend_schema(responses=JobOutputSerializer, operation_id="lab_jobs_retrieve")
     def get(self, request: Request, job_id: int) -> Response:
-        job = selectors.job_get_for_lab(lab=self.lab, job_id=job_id)
-        return Response(JobOutputSerializer(job).data)
+        jobs = selectors.job_list_for_lab(lab=self.lab).filter(pk=job_id)
+        return self.row_response(jobs, JobOutputSerializer, missing="No such job.")
 
     @extend_schema(
         request=JobTermsInputSerializer(partial=True),

@@ -15,15 +15,15 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.db.models import QuerySet
 from django.http import Http404
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import BaseParser
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
-from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView, set_rollback
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -36,7 +36,9 @@ from marketplace.core.errors import (
     RuleViolation,
 )
 from marketplace.core.pagination import CappedLimitOffsetPagination
+from marketplace.core.rows import row_plan
 from marketplace.core.security import log_refusal, presented_key_prefix
+from marketplace.core.throttling import CallerRateThrottle
 from marketplace.partners.idempotency import IdempotencyMixin
 
 ORGANISATION_HEADER = "X-Organisation"
@@ -199,36 +201,6 @@ def _server_error_response(exc: Exception, context: dict[str, Any]) -> Response 
     return response
 
 
-# --- Throttling ------------------------------------------------------------
-
-
-class CallerRateThrottle(SimpleRateThrottle):
-    """One bucket per API key, or per user for browser sessions. Rates come from
-    settings.API_THROTTLE_RATES ("write_key", "read_key", "user") at request time."""
-
-    def get_rate(self) -> str | None:
-        return None  # Chosen per request in allow_request.
-
-    def allow_request(self, request: Request, view: APIView) -> bool:
-        api_key = request.auth if hasattr(request.auth, "is_read_only") else None
-        if api_key is not None:
-            self.scope = "read_key" if api_key.is_read_only else "write_key"
-            ident = f"key:{api_key.pk}"
-        elif request.user and request.user.is_authenticated:
-            self.scope, ident = "user", f"user:{request.user.pk}"
-        else:
-            return True  # Anonymous callers are refused before they cost anything.
-        self.rate = settings.API_THROTTLE_RATES.get(self.scope)
-        if self.rate is None:
-            return True
-        self.num_requests, self.duration = self.parse_rate(self.rate)
-        self._ident = ident
-        return super().allow_request(request, view)
-
-    def get_cache_key(self, request: Request, view: APIView) -> str:
-        return f"api-throttle:{self.scope}:{self._ident}"
-
-
 # --- Permissions --------------------------------------------------------------------------
 
 
@@ -319,6 +291,30 @@ class OrganisationAPIView(IdempotencyMixin, GenericAPIView):
         page = self.paginate_queryset(self.filter_queryset(queryset))
         data = serializer_class(page, many=True, context=self.get_serializer_context()).data
         return self.get_paginated_response(data)
+
+    def list_rows_response(
+        self, queryset: QuerySet[Any], serializer_class: type[serializers.Serializer]
+    ) -> Response:
+        """list_response for the busiest reads: the same JSON, rendered from values() rows
+        by the serializer's row plan (marketplace/core/rows.py) instead of model instances."""
+        plan = row_plan(serializer_class)
+        page = self.paginate_queryset(plan.values(self.filter_queryset(queryset)))
+        return self.get_paginated_response(plan.render(page or [], queryset.model))
+
+    def row_response(
+        self,
+        queryset: QuerySet[Any],
+        serializer_class: type[serializers.Serializer],
+        *,
+        missing: str,
+        status_code: int = status.HTTP_200_OK,
+    ) -> Response:
+        """The one object `queryset` (a selector's, narrowed to an id) holds, rendered by
+        the serializer's row plan; none is a 404 with `missing` as its message."""
+        item = row_plan(serializer_class).render_one(queryset)
+        if item is None:
+            raise NotFound(missing)
+        return Response(item, status=status_code)
 
     def get_queryset(self) -> Any:
         # django-filter asks for a queryset to build its form; views pass theirs to

@@ -247,7 +247,7 @@ class LabJobBidListApi(LabAPIView):
     def get(self, request: Request, job_id: int) -> Response:
         job = lab_selectors.job_get_for_lab(lab=self.lab, job_id=job_id)
         bids = selectors.bid_list_for_lab(lab=self.lab, job=job)
-        return self.list_response(bids, BidOutputSerializer)
+        return self.list_rows_response(bids, BidOutputSerializer)
 
 
 class LabBidShortlistApi(LabAPIView):
@@ -338,7 +338,7 @@ class VendorJobListApi(VendorAPIView):
 
     @extend_schema(responses=VendorJobOutputSerializer(many=True))
     def get(self, request: Request) -> Response:
-        return self.list_response(
+        return self.list_rows_response(
             selectors.job_list_for_vendor(vendor=self.vendor), VendorJobOutputSerializer
         )
 
@@ -346,8 +346,8 @@ class VendorJobListApi(VendorAPIView):
 class VendorJobDetailApi(VendorAPIView):
     @extend_schema(responses=VendorJobOutputSerializer)
     def get(self, request: Request, job_id: int) -> Response:
-        job = selectors.job_get_for_vendor(vendor=self.vendor, job_id=job_id)
-        return Response(VendorJobOutputSerializer(job).data)
+        jobs = selectors.job_list_for_vendor(vendor=self.vendor).filter(pk=job_id)
+        return self.row_response(jobs, VendorJobOutputSerializer, missing="No such job.")
 
 
 def _specialists(view: VendorAPIView, ids: list[int] | None) -> list | None:
@@ -369,11 +369,8 @@ class VendorBidListCreateApi(VendorAPIView):
 
     @extend_schema(responses=VendorBidOutputSerializer(many=True))
     def get(self, request: Request) -> Response:
-        return self.list_response(
-            selectors.bid_list_for_vendor(vendor=self.vendor).select_related(
-                "vendor__organisation"
-            ),
-            VendorBidOutputSerializer,
+        return self.list_rows_response(
+            selectors.bid_list_for_vendor(vendor=self.vendor), VendorBidOutputSerializer
         )
 
     @extend_schema(request=BidSubmitInputSerializer, responses={201: VendorBidOutputSerializer})
@@ -386,15 +383,20 @@ class VendorBidListCreateApi(VendorAPIView):
         bid = exchange.bid_submit(
             job=job, vendor=self.vendor, user=request.user, specialists=specialists, **data
         )
-        bid = selectors.bid_get_for_vendor(vendor=self.vendor, bid_id=bid.pk)
-        return Response(VendorBidOutputSerializer(bid).data, status=status.HTTP_201_CREATED)
+        bids = selectors.bid_list_for_vendor(vendor=self.vendor).filter(pk=bid.pk)
+        return self.row_response(
+            bids,
+            VendorBidOutputSerializer,
+            missing="No such bid.",
+            status_code=status.HTTP_201_CREATED,
+        )
 
 
 class VendorBidDetailApi(VendorAPIView):
     @extend_schema(responses=VendorBidOutputSerializer)
     def get(self, request: Request, bid_id: int) -> Response:
-        bid = selectors.bid_get_for_vendor(vendor=self.vendor, bid_id=bid_id)
-        return Response(VendorBidOutputSerializer(bid).data)
+        bids = selectors.bid_list_for_vendor(vendor=self.vendor).filter(pk=bid_id)
+        return self.row_response(bids, VendorBidOutputSerializer, missing="No such bid.")
 
 
 class VendorBidReviseApi(VendorAPIView):

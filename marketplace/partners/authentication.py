@@ -1,5 +1,6 @@
 """`Authorization: Bearer <key>` for partner systems. The request acts as the key's
-service user (`request.user`), and `request.auth` is the key."""
+service user (`request.user`), and `request.auth` is the key. Keys are looked up
+through `recent_keys` (marketplace/partners/recent_keys.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
 from marketplace.partners.models import OrganisationAPIKey
+from marketplace.partners.recent_keys import recent_keys
 from marketplace.partners.services import api_key_record_use
 
 
@@ -34,14 +36,7 @@ class BearerAPIKeyAuthentication(authentication.BaseAuthentication):
 
     def authenticate_key(self, raw_key: str) -> tuple[Any, OrganisationAPIKey]:
         # Unknown and revoked keys are indistinguishable to the caller.
-        try:
-            api_key = (
-                OrganisationAPIKey.objects.select_related("actor", "organisation")
-                .filter(revoked=False)
-                .get(prefix=raw_key.partition(".")[0])
-            )
-        except OrganisationAPIKey.DoesNotExist:
-            api_key = None
+        api_key = recent_keys.get(raw_key.partition(".")[0])
         if api_key is None or not api_key.is_valid(raw_key):
             raise exceptions.AuthenticationFailed(
                 "The API key is not valid.", code="invalid_api_key"
@@ -55,6 +50,7 @@ class BearerAPIKeyAuthentication(authentication.BaseAuthentication):
                 "The API key is not valid.", code="invalid_api_key"
             )
         api_key_record_use(api_key=api_key)
+        recent_keys.note_use(api_key)
         return api_key.actor, api_key
 
     def authenticate_header(self, request: Request) -> str:

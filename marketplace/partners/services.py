@@ -12,6 +12,7 @@ from marketplace.accounts.models import Membership, Organisation, OrganisationKi
 from marketplace.accounts.permissions import role_in
 from marketplace.core.errors import InvalidTransition, NotPermitted, RuleViolation
 from marketplace.partners.models import APIKeyScope, OrganisationAPIKey
+from marketplace.partners.recent_keys import recent_keys
 
 OWNER_ROLE = {OrganisationKind.LAB: Role.LAB_OWNER, OrganisationKind.VENDOR: Role.VENDOR_OWNER}
 # How often a key's last-used time is written: at most once per this many seconds.
@@ -84,6 +85,10 @@ def api_key_revoke(*, api_key: OrganisationAPIKey, user: User) -> OrganisationAP
     api_key.revoked = True
     api_key.save(update_fields=["revoked"])
     User.objects.filter(pk=api_key.actor_id).update(is_active=False)
+    # Forgotten now, and again after commit in case a request in another thread of this
+    # process looked it up in between.
+    recent_keys.forget(api_key.prefix)
+    transaction.on_commit(lambda: recent_keys.forget(api_key.prefix))
     return api_key
 
 
@@ -97,3 +102,4 @@ def api_key_record_use(*, api_key: OrganisationAPIKey, now: datetime | None = No
     OrganisationAPIKey.objects.filter(
         Q(last_used_at__isnull=True) | Q(last_used_at__lt=threshold), pk=api_key.pk
     ).update(last_used_at=now)
+    api_key.last_used_at = now

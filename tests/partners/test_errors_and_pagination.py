@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from django.core.cache import cache
 from django.test import override_settings
 
+from tests.api.conftest import session_client
 from tests.api.payloads import job_payload
 from tests.factories import JobFactory
 
@@ -63,7 +65,6 @@ def test_lists_filter_by_status(db, acme, acme_key, open_job):
 
 
 def test_too_many_requests_get_429_with_retry_after(db, acme, acme_key):
-    from django.core.cache import cache
 
     cache.clear()
     rates = {"write_key": "2/min", "read_key": "2/min", "user": "2/min"}
@@ -74,4 +75,26 @@ def test_too_many_requests_get_429_with_retry_after(db, acme, acme_key):
     assert response.status_code == 429
     assert response.json()["error"]["code"] == "throttled"
     assert int(response["Retry-After"]) > 0
+    cache.clear()
+
+
+def test_the_api_refuses_past_the_limit_until_the_window_ends(db, acme, acme_key):
+    cache.clear()
+    with override_settings(API_THROTTLE_RATES={"write_key": "3/hour", "read_key": "3/hour"}):
+        statuses = [acme_key.get("/api/v1/lab/jobs/").status_code for _ in range(4)]
+        refused = acme_key.get("/api/v1/lab/jobs/")
+    assert statuses == [200, 200, 200, 429]
+    assert refused.json()["error"]["code"] == "throttled"
+    assert 0 < int(refused["Retry-After"]) <= 3600
+    cache.clear()
+
+
+def test_keys_and_users_have_separate_counters(db, acme, acme_key):
+    cache.clear()
+    with override_settings(
+        API_THROTTLE_RATES={"write_key": "1/hour", "read_key": "1/hour", "user": "1/hour"}
+    ):
+        assert acme_key.get("/api/v1/lab/jobs/").status_code == 200
+        assert acme_key.get("/api/v1/lab/jobs/").status_code == 429
+        assert session_client(acme.procurement).get("/api/v1/lab/jobs/").status_code == 200
     cache.clear()
