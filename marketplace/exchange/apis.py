@@ -354,7 +354,8 @@ def _specialists(view: VendorAPIView, ids: list[int] | None) -> list | None:
     """The vendor's own specialists by id; another vendor's id is as unknown as a missing one."""
     if ids is None:
         return None
-    found = {s.pk: s for s in specialist_list(vendor=view.vendor).filter(pk__in=ids)}
+    own = specialist_list(vendor=view.vendor).prefetch_related(None).filter(pk__in=ids)
+    found = {s.pk: s for s in own}
     missing = [i for i in ids if i not in found]
     if missing:
         raise RuleViolation(
@@ -378,7 +379,9 @@ class VendorBidListCreateApi(VendorAPIView):
         serializer = BidSubmitInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        job = selectors.job_get_for_vendor(vendor=self.vendor, job_id=data.pop("job"))
+        job = selectors.job_get_for_vendor(
+            vendor=self.vendor, job_id=data.pop("job"), with_terms=False
+        )
         specialists = _specialists(self, data.pop("specialists", None)) or []
         bid = exchange.bid_submit(
             job=job, vendor=self.vendor, user=request.user, specialists=specialists, **data

@@ -153,8 +153,13 @@ def job_list_for_vendor(*, vendor: Vendor) -> QuerySet[Job]:
     )
 
 
-def job_get_for_vendor(*, vendor: Vendor, job_id: int) -> Job:
-    job = job_list_for_vendor(vendor=vendor).filter(pk=job_id).first()
+def job_get_for_vendor(*, vendor: Vendor, job_id: int, with_terms: bool = True) -> Job:
+    """One job the vendor can see; `with_terms=False` skips loading its seats and
+    attestations, for a caller that only acts on it."""
+    jobs = job_list_for_vendor(vendor=vendor)
+    if not with_terms:
+        jobs = jobs.prefetch_related(None)
+    job = jobs.filter(pk=job_id).first()
     if job is None:
         raise NotFound("No such job.")
     return job

@@ -3,9 +3,10 @@ service user and organisation: a three-table join) on every request, a large sha
 cheap read's time. So each process remembers a key it has looked up for
 API_KEY_CACHE_SECONDS (default 5): for that long at most, a key revoked, or whose user
 or organisation was deactivated, still works in the other processes (the process that
-revoked it forgets it at once; expiry is checked on every request). Every request gets its own copy of the remembered
-objects, so nothing one request changes on them reaches another. The secret is checked
-against the stored hash on every request, remembered or not.
+revoked it forgets it at once; expiry is checked on every request). Every request gets
+its own copy of the remembered objects, so nothing one request changes on them reaches
+another. The secret is checked against the stored hash on every request, remembered or
+not.
 """
 
 from __future__ import annotations

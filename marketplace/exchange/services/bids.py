@@ -29,7 +29,11 @@ def _job_open_for_bids(job: Job, *, now: datetime | None = None) -> Job:
     """Locks the job row against the closing move (caller holds a transaction) and checks
     that bidding is still open at this very moment (`now`, the time the caller records
     for the move), not only as the periodic task saw it."""
-    job = Job.objects.select_for_update(no_key=True).get(pk=job.pk)
+    job = (
+        Job.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("lab")
+        .get(pk=job.pk)
+    )
     if job.status != JobStatus.OPEN:
         raise InvalidTransition("Bids are accepted only while the job is open.")
     if (now or timezone.now()) >= job.bid_deadline:
@@ -70,8 +74,8 @@ def _validated_terms(
 
 
 def _record_revision(bid: Bid, user: User, specialists: list[Specialist]) -> BidRevision:
-    bid.revision_number += 1
-    bid.save(update_fields=["revision_number"])
+    """Keeps the bid's terms as its revision `bid.revision_number`, which the caller
+    numbered and saved with the terms (one write of the bid, one history row)."""
     return BidRevision.objects.create(
         bid=bid,
         number=bid.revision_number,
@@ -226,6 +230,7 @@ def bid_submit(
         bid.price, bid.currency, bid.timeline_days, bid.note = price, currency, timeline_days, note
         bid.status = BidStatus.SUBMITTED
         bid.submitted_at = now
+        bid.revision_number += 1
         bid.save()
     else:
         bid = _create_bid(
@@ -238,6 +243,7 @@ def bid_submit(
             note=note,
             created_by=user,
             submitted_at=now,
+            revision_number=1,
         )
     bid.proposed_specialists.set(chosen)
     _record_revision(bid, user, chosen)
@@ -284,6 +290,7 @@ def bid_revise(
         bid.timeline_days = timeline_days
     if note is not None:
         bid.note = note
+    bid.revision_number += 1
     bid.save()
     bid.proposed_specialists.set(chosen)
     _record_revision(bid, user, chosen)
