@@ -8,6 +8,7 @@ from datetime import date
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from marketplace.accounts.models import Organisation
@@ -338,12 +339,17 @@ class RosterImport(models.Model):
         default=list, blank=True, help_text='Problems found: [{"row", "column", "message"}].'
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    requested_at = models.DateTimeField(
+        default=timezone.now,
+        help_text="When its task was last sent; the reconciler sends it again only after "
+        "this is old enough.",
+    )
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["status", "created_at"])]
+        indexes = [models.Index(fields=["status", "requested_at"])]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status__in=[s.value for s in RosterImportStatus]),

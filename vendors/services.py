@@ -991,18 +991,23 @@ def roster_import_record_failure(*, import_id: int) -> None:
 
 
 def roster_import_reconcile() -> list[int]:
-    """Sends again the imports whose message was lost: pending for too long, or running
-    past the lease (the worker died). Sending twice is harmless: a run claims first."""
+    """Sends again the imports whose message was lost: pending, or running past the
+    lease (the worker died), and not sent for ROSTER_IMPORT_RESEND_AFTER. Each is sent
+    once per window, even by reconcilers running at once (a guarded update of
+    `requested_at` decides); sending twice is harmless anyway: a run claims first."""
     now = timezone.now()
-    lost = list(
-        RosterImport.objects.filter(
-            Q(status=RosterImportStatus.PENDING, created_at__lt=now - ROSTER_IMPORT_RESEND_AFTER)
-            | Q(status=RosterImportStatus.RUNNING, started_at__lt=now - _roster_import_lease())
-        ).values_list("pk", flat=True)
-    )
-    for import_id in lost:
-        _send_roster_import(import_id)
-    return lost
+    due = Q(requested_at__lt=now - ROSTER_IMPORT_RESEND_AFTER)
+    candidates = RosterImport.objects.filter(
+        due,
+        Q(status=RosterImportStatus.PENDING)
+        | Q(status=RosterImportStatus.RUNNING, started_at__lt=now - _roster_import_lease()),
+    ).values_list("pk", flat=True)
+    resent = []
+    for import_id in candidates:
+        if RosterImport.objects.filter(due, pk=import_id).update(requested_at=now):
+            _send_roster_import(import_id)
+            resent.append(import_id)
+    return resent
 
 
 # --- Ownership declaration ----------------------------------------------------------------

@@ -97,7 +97,7 @@ def time_passes() -> None:
         - timedelta(seconds=1)
     )
     RosterImport.objects.filter(status=RosterImportStatus.PENDING).update(
-        created_at=F("created_at")
+        requested_at=F("requested_at")
         - vendor_services.ROSTER_IMPORT_RESEND_AFTER
         - timedelta(seconds=1)
     )

@@ -502,6 +502,30 @@ def test_an_import_whose_worker_died_is_sent_again_and_completes(
         assert (roster_import.status, roster_import.rows_created) == (RosterImportStatus.DONE, 2)
 
 
+def test_a_lost_import_is_sent_again_once_a_window_not_every_round(
+    medix, time_machine: TimeMachineFixture, django_capture_on_commit_callbacks
+):
+    """Workers down for a while: each round of the reconciler would otherwise queue the
+    same import again, and the queue would fill with copies."""
+    lost = queued_import(medix, many_rows(2))
+    time_machine.move_to(
+        NOW + services.ROSTER_IMPORT_RESEND_AFTER + timedelta(seconds=1), tick=False
+    )
+    with django_capture_on_commit_callbacks() as sent:
+        assert services.roster_import_reconcile() == [lost.pk]
+        assert services.roster_import_reconcile() == []  # the next round, a minute on
+        time_machine.move_to(
+            NOW + services.ROSTER_IMPORT_RESEND_AFTER + timedelta(minutes=1), tick=False
+        )
+        assert services.roster_import_reconcile() == []
+    assert len(sent) == 1
+
+    time_machine.move_to(
+        NOW + 2 * services.ROSTER_IMPORT_RESEND_AFTER + timedelta(seconds=2), tick=False
+    )
+    assert services.roster_import_reconcile() == [lost.pk]  # still lost: sent again
+
+
 def test_an_import_that_fails_for_good_is_marked_failed(medix):
     roster_import = queued_import(medix, many_rows(2))
 
