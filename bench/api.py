@@ -111,7 +111,12 @@ def build(n_vendors: int, n_jobs: int) -> dict[str, object]:
     from marketplace.core.models import CredentialField, Domain, QualificationLevel
     from marketplace.exchange.services import bid_submit, job_publish
     from marketplace.partners.services import api_key_create
-    from vendors.services import specialist_create, vendor_create
+    from vendors.services import (
+        credential_add,
+        credential_verify,
+        specialist_create,
+        vendor_create,
+    )
 
     # Building the data enqueues matching and screening: nothing needs to run them here.
     app.conf.task_always_eager = False
@@ -146,6 +151,9 @@ def build(n_vendors: int, n_jobs: int) -> dict[str, object]:
             seat_requirement_add(job=job, user=lab_user, count=1, field=field, min_level=level)
             jobs.append(job_publish(job=job, user=lab_user))
 
+    admin = user_create(email="admin@bench.test", password=None)
+    admin.is_staff = True
+    admin.save(update_fields=["is_staff"])
     vendors = []
     for index in range(n_vendors):
         vendor = vendor_create(name=f"Bench Vendor {index}")
@@ -155,6 +163,11 @@ def build(n_vendors: int, n_jobs: int) -> dict[str, object]:
             specialist_create(vendor=vendor, user=user, full_name=f"Dr Bench {index}-{n}")
             for n in range(3)
         ]
+        # A proposed specialist must be able to fill one of the job's seats.
+        credential = credential_add(
+            specialist=specialists[0], user=user, field=field, level=level, issuer="Board"
+        )
+        credential_verify(credential=credential, user=admin)
         _, raw_key = api_key_create(organisation=vendor.organisation, scope="write", name="bench")
         bid = bid_submit(
             job=jobs[0],

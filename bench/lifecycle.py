@@ -37,7 +37,12 @@ def build(n_vendors: int):  # type: ignore[no-untyped-def]
     from marketplace.accounts.services import membership_set, user_create
     from marketplace.core.models import CredentialField, Domain, QualificationLevel
     from marketplace.exchange.services import job_publish
-    from vendors.services import specialist_create, vendor_create
+    from vendors.services import (
+        credential_add,
+        credential_verify,
+        specialist_create,
+        vendor_create,
+    )
 
     domain = Domain.objects.create(code="medical", name="Medical")
     field = CredentialField.objects.create(code="medicine", name="Medicine")
@@ -66,12 +71,20 @@ def build(n_vendors: int):  # type: ignore[no-untyped-def]
         )
         seat_requirement_add(job=job, user=lab_user, count=1, field=field, min_level=level)
         jobs.append(job_publish(job=job, user=lab_user))
+    admin = user_create(email="admin@bench.test", password=None)
+    admin.is_staff = True
+    admin.save(update_fields=["is_staff"])
     bidders = []
     for i in range(n_vendors):
         vendor = vendor_create(name=f"Bench Vendor {i}")
         user = user_create(email=f"bids{i}@bench.test", password=None)
         membership_set(organisation=vendor.organisation, user=user, role="bid_manager")
         specialist = specialist_create(vendor=vendor, user=user, full_name=f"Dr {i}")
+        # A proposed specialist must be able to fill one of the job's seats.
+        credential = credential_add(
+            specialist=specialist, user=user, field=field, level=level, issuer="Board"
+        )
+        credential_verify(credential=credential, user=admin)
         bidders.append((vendor, user, specialist))
     return jobs, bidders
 

@@ -49,7 +49,13 @@ from marketplace.ownership.services import (
     ownership_version_current,
     stake_create,
 )
-from tests.plugins.personas import LabTeam, VendorTeam, make_open_job, pass_bid_deadline
+from tests.plugins.personas import (
+    LabTeam,
+    VendorTeam,
+    make_open_job,
+    pass_bid_deadline,
+    qualify,
+)
 from vendors.models import Credential, CredentialStatus, RosterImport, Specialist, Vendor
 from vendors.services import (
     affiliation_add,
@@ -222,7 +228,7 @@ def award_a_job(lab: LabTeam, vendor: VendorTeam, capture_on_commit: Any) -> Awa
         price=Decimal("30000"),
         currency=job.currency,
         timeline_days=30,
-        specialists=vendor.specialists[:1],
+        specialists=qualify(vendor.specialists[:1], job),
     )
     exchange.bid_revise(bid=bid, user=vendor.owner, price=Decimal("28000"))
     pass_bid_deadline(job)

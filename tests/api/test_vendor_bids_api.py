@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marketplace.exchange.models import Bid
 from tests.api.query_budget import queries_for
-from tests.plugins.personas import make_open_job, submit_bid
+from tests.plugins.personas import make_open_job, qualify, submit_bid
 
 
 def bid_body(job_id: int, **overrides: object) -> dict:
@@ -14,7 +14,7 @@ def bid_body(job_id: int, **overrides: object) -> dict:
 
 
 def test_a_vendor_submits_with_its_own_specialists(db, acme, medix, medix_key, open_job):
-    ids = [s.pk for s in medix.specialists[:2]]
+    ids = [s.pk for s in qualify(medix.specialists[:2], open_job)]
     response = medix_key.post(
         "/api/v1/vendor/bids/", bid_body(open_job.pk, specialists=ids), format="json"
     )
@@ -92,3 +92,15 @@ def test_vendor_job_list_queries_do_not_grow_with_rows(db, acme, medix, medix_ke
     for _ in range(7):
         make_open_job(acme)
     assert queries_for(medix_key, "/api/v1/vendor/jobs/") == three
+
+
+def test_a_specialist_who_can_fill_no_seat_is_refused(db, acme, medix, medix_key, open_job):
+    response = medix_key.post(
+        "/api/v1/vendor/bids/",
+        bid_body(open_job.pk, specialists=[medix.specialists[0].pk]),
+        format="json",
+    )
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "specialist_unfit"
+    assert medix.specialists[0].full_name in error["fields"]["specialists"][0]

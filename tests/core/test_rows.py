@@ -23,7 +23,7 @@ from marketplace.exchange.apis import (
     VendorJobOutputSerializer,
 )
 from tests.factories import AttestationKindFactory, JobFactory, SeatRequirementFactory
-from tests.plugins.personas import make_open_job, pass_bid_deadline, submit_bid
+from tests.plugins.personas import make_open_job, pass_bid_deadline, qualify, submit_bid
 
 
 def rendered(serializer_class: type[serializers.Serializer], queryset: Any) -> list[dict]:
@@ -49,9 +49,11 @@ def marketplace(db, acme, medix, mathly):
     staffed.required_attestations.set([soc2, hipaa])
     one_kind = make_open_job(acme)
     one_kind.required_attestations.set([hipaa])
-    submit_bid(medix, staffed, price="12345.67", specialists=medix.specialists[:2])
+    submit_bid(
+        medix, staffed, price="12345.67", specialists=qualify(medix.specialists[:2], staffed)
+    )
     submit_bid(mathly, staffed, price="99999999.99")
-    lone = submit_bid(medix, one_kind, specialists=medix.specialists[2:])
+    lone = submit_bid(medix, one_kind, specialists=qualify(medix.specialists[2:], one_kind))
     exchange.bid_withdraw(bid=lone, user=medix.bid_manager)
     submit_bid(mathly, one_kind, specialists=[])
     exchange.job_close_bidding(job=pass_bid_deadline(staffed), user=None)

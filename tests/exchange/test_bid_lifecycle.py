@@ -5,14 +5,23 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.utils import timezone
 
 from labs.models import Job, Visibility
 from marketplace.core.errors import InvalidTransition, NotFound, NotPermitted, RuleViolation
 from marketplace.exchange import services as exchange
 from marketplace.exchange.models import Bid, BidRevision, BidStatus, Invitation
 from tests.exchange.helpers import start_evaluation
-from tests.factories import JobFactory, SpecialistFactory
-from tests.plugins.personas import make_open_job, pass_bid_deadline, submit_bid
+from tests.factories import (
+    CredentialFactory,
+    CredentialFieldFactory,
+    JobFactory,
+    QualificationLevelFactory,
+    SpecialistFactory,
+    UserFactory,
+)
+from tests.plugins.personas import make_open_job, pass_bid_deadline, qualify, submit_bid
+from vendors.models import CredentialStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +36,7 @@ def bid_terms(job, **overrides):
 
 
 def test_a_bid_manager_submits_a_bid_with_specialists(medix, open_job):
-    two = medix.specialists[:2]
+    two = qualify(medix.specialists[:2], open_job)
 
     bid = exchange.bid_submit(
         job=open_job,
@@ -160,6 +169,79 @@ def test_a_specialist_cannot_be_proposed_twice(medix, open_job):
     assert not Bid.objects.exists()
 
 
+def test_a_specialist_who_can_fill_no_seat_cannot_be_proposed(medix, open_job):
+    fit, unfit = medix.specialists[0], medix.specialists[1]
+    qualify([fit], open_job)
+
+    with pytest.raises(RuleViolation) as refused:
+        submit_bid(medix, open_job, specialists=[fit, unfit])
+
+    assert (refused.value.field, refused.value.code) == ("specialists", "specialist_unfit")
+    assert unfit.full_name in refused.value.message and fit.full_name not in refused.value.message
+    assert not Bid.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "credential",
+    [
+        {"status": CredentialStatus.PENDING},
+        {"status": CredentialStatus.REJECTED},
+        {"expires_on": "delivery"},  # lapses on the delivery date itself
+        {"level": "below"},
+        {"field": "other"},
+    ],
+)
+def test_only_a_verified_fitting_credential_valid_on_delivery_counts(medix, open_job, credential):
+    seat = open_job.seat_requirements.select_related("field", "min_level").get()
+    fields = {
+        "specialist": medix.specialists[0],
+        "field": seat.field,
+        "level": seat.min_level,
+        "status": CredentialStatus.VERIFIED,
+        "verified_by": UserFactory(is_staff=True),
+        "verified_at": timezone.now(),
+    }
+    if credential.get("status") in (CredentialStatus.PENDING, CredentialStatus.REJECTED):
+        fields.update(status=credential["status"], verified_by=None, verified_at=None)
+        if credential["status"] == CredentialStatus.REJECTED:
+            fields["rejection_reason"] = "The licence number does not exist."
+    if credential.get("expires_on"):
+        fields["expires_on"] = open_job.delivery_date
+    if credential.get("level"):
+        fields["level"] = QualificationLevelFactory(
+            code="resident", ladder=seat.min_level.ladder, rank=seat.min_level.rank - 1
+        )
+    if credential.get("field"):
+        fields["field"] = CredentialFieldFactory(code="law")
+    CredentialFactory(**fields)
+
+    with pytest.raises(RuleViolation) as refused:
+        submit_bid(medix, open_job, specialists=[medix.specialists[0]])
+
+    assert refused.value.code == "specialist_unfit"
+
+
+def test_a_job_without_seats_takes_any_specialist_on_the_roster(medix, acme):
+    job = make_open_job(acme)
+    job.seat_requirements.all().delete()
+
+    bid = submit_bid(medix, job, specialists=medix.specialists[:2])
+
+    assert set(bid.proposed_specialists.all()) == set(medix.specialists[:2])
+
+
+def test_a_revision_cannot_bring_in_an_unfit_specialist(medix, open_job):
+    bid = submit_bid(medix, open_job, specialists=qualify(medix.specialists[:1], open_job))
+
+    with pytest.raises(RuleViolation) as refused:
+        exchange.bid_revise(bid=bid, user=medix.owner, specialists=[medix.specialists[2]])
+
+    assert refused.value.code == "specialist_unfit"
+    bid.refresh_from_db()
+    assert list(bid.proposed_specialists.all()) == [medix.specialists[0]]
+    assert bid.revision_number == 1
+
+
 def test_a_second_bid_from_the_same_vendor_is_refused(medix, open_job):
     first = submit_bid(medix, open_job, "30000")
 
@@ -205,7 +287,7 @@ def test_a_draft_is_saved_then_submitted_as_the_same_bid(medix, open_job):
     )
     assert draft.status == BidStatus.DRAFT and not draft.revisions.exists()
 
-    bid = submit_bid(medix, open_job, "32000", specialists=medix.specialists[:1])
+    bid = submit_bid(medix, open_job, "32000", specialists=qualify(medix.specialists[:1], open_job))
 
     assert bid.pk == draft.pk
     bid.refresh_from_db()
@@ -272,6 +354,7 @@ def test_a_vendor_not_invited_to_an_invitation_only_job_gets_not_found(acme, med
 
 
 def test_every_revision_is_kept_with_its_old_terms(medix, open_job):
+    qualify(medix.specialists, open_job)
     bid = submit_bid(medix, open_job, "30000", specialists=medix.specialists[:1])
 
     exchange.bid_revise(bid=bid, user=medix.owner, price=Decimal("28000"))

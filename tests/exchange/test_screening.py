@@ -17,7 +17,7 @@ from marketplace.exchange.screening import compute_screening, months_before
 from marketplace.ownership.models import EntityType, InterestType, OwnershipChange, Provenance
 from marketplace.ownership.services import entity_create, stake_create, stake_end
 from tests.exchange.helpers import platform_admin, start_evaluation
-from tests.plugins.personas import submit_bid
+from tests.plugins.personas import qualify, submit_bid
 from vendors.models import AffiliationRole
 from vendors.services import affiliation_add
 
@@ -197,7 +197,7 @@ def test_a_proposed_specialist_advising_the_rival_puts_the_bid_under_review(
         organisation=rival_corp,
         role=AffiliationRole.ADVISOR,
     )
-    bid = submit_bid(medix, open_job, specialists=[specialist])
+    bid = submit_bid(medix, open_job, specialists=qualify([specialist], open_job))
 
     assert verdict_of(acme, medix).verdict == Verdict.CLEAR
     result = verdict_of(acme, medix, bid=bid)

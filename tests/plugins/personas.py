@@ -7,11 +7,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from labs.models import Job, Lab
 from marketplace.accounts.models import Role, User
 from marketplace.exchange import services as exchange
 from tests.factories import (
+    CredentialFactory,
     JobFactory,
     LabFactory,
     MembershipFactory,
@@ -20,7 +22,7 @@ from tests.factories import (
     UserFactory,
     VendorFactory,
 )
-from vendors.models import Specialist, Vendor
+from vendors.models import CredentialStatus, Specialist, Vendor
 
 
 @dataclass
@@ -99,6 +101,24 @@ def make_open_job(team: LabTeam, **overrides: object) -> Job:
 @pytest.fixture
 def open_job(acme: LabTeam) -> Job:
     return make_open_job(acme)
+
+
+def qualify(specialists: list[Specialist], job: Job) -> list[Specialist]:
+    """Gives each specialist a verified credential for the job's first seat, so they may
+    be proposed on a bid for it."""
+    seat = job.seat_requirements.select_related("field", "min_level").first()
+    assert seat is not None, "the job has no seat to qualify for"
+    verifier = UserFactory(is_staff=True)
+    for specialist in specialists:
+        CredentialFactory(
+            specialist=specialist,
+            field=seat.field,
+            level=seat.min_level,
+            status=CredentialStatus.VERIFIED,
+            verified_by=verifier,
+            verified_at=timezone.now(),
+        )
+    return specialists
 
 
 def submit_bid(team: VendorTeam, job: Job, price: str = "30000", **kwargs: object):

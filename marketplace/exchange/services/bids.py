@@ -14,12 +14,14 @@ from labs.models import Job, JobStatus
 from labs.permissions import can_evaluate_bids
 from marketplace.accounts.models import User
 from marketplace.core.errors import InvalidTransition, NotFound, NotPermitted, RuleViolation
+from marketplace.core.models import QualificationLevel
+from marketplace.exchange.matching import seat_needs, seat_qualifications
 from marketplace.exchange.models import Bid, BidRevision, BidStatus
 from marketplace.exchange.permissions import can_bid_on, vendor_can_see_job
 from marketplace.exchange.selectors import bids_are_visible_to_lab
 from marketplace.exchange.services.screenings import screening_request
 from marketplace.exchange.services.webhook_events import event_announce
-from vendors.models import Specialist, Vendor
+from vendors.models import Credential, Specialist, Vendor
 from vendors.permissions import can_bid
 
 ACTIVE_BEFORE_DEADLINE = (BidStatus.DRAFT, BidStatus.SUBMITTED)
@@ -70,7 +72,31 @@ def _validated_terms(
             raise RuleViolation(
                 "Every proposed specialist must be on your own active roster.", field="specialists"
             )
+        _refuse_unfit(job, specialists)
     return specialists
+
+
+def _refuse_unfit(job: Job, specialists: list[Specialist]) -> None:
+    """A proposed specialist must be able to fill one of the job's seats on its delivery
+    date, by matching's rules (a verified credential in the seat's field at or above its
+    level, unexpired that day): the lab reads the proposal as who would do the work. A
+    job without seat requirements asks for no particular credential."""
+    requirements = list(job.seat_requirements.select_related("field", "min_level"))
+    if not requirements:
+        return
+    needs = seat_needs(requirements, QualificationLevel.objects.all())
+    credentials = Credential.objects.filter(specialist__in=specialists)
+    qualified = seat_qualifications(needs, credentials, job.delivery_date)
+    unfit = [s for s in specialists if not qualified.get(s.pk)]
+    if unfit:
+        names = ", ".join(s.full_name for s in unfit)
+        raise RuleViolation(
+            f"{names} can fill none of this job's seats: a proposed specialist needs a "
+            f"verified credential in a seat's field, at or above its level, valid on the "
+            f"delivery date ({job.delivery_date}).",
+            field="specialists",
+            code="specialist_unfit",
+        )
 
 
 def _record_revision(bid: Bid, user: User, specialists: list[Specialist]) -> BidRevision:

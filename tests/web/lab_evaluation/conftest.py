@@ -14,7 +14,7 @@ from labs.models import Job, WorkState
 from marketplace.exchange.models import Bid, Invitation, Screening
 from tests.exchange.helpers import start_evaluation
 from tests.factories import CredentialFactory
-from tests.plugins.personas import LabTeam, VendorTeam, make_open_job, submit_bid
+from tests.plugins.personas import LabTeam, VendorTeam, make_open_job, qualify, submit_bid
 
 
 @dataclass
@@ -54,6 +54,7 @@ def make_evaluation(
     invite(job, mathly, "64", rank=2)
     specialist = medix.specialists[0]
     CredentialFactory(specialist=specialist, expires_on=date(2031, 1, 31))
+    qualify([specialist], job)
     medix_bid = submit_bid(medix, job, "30000", specialists=[specialist], note="Senior MDs only.")
     mathly_bid = submit_bid(mathly, job, "25000")
     set_verdict(medix_bid, "clear")

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from marketplace.exchange.models import Bid, BidStatus
 from tests.exchange.helpers import start_evaluation
-from tests.plugins.personas import make_open_job, make_vendor_team, submit_bid
+from tests.plugins.personas import make_open_job, make_vendor_team, qualify, submit_bid
 from tests.web.lab_evaluation.conftest import invite, set_verdict
 
 pytestmark = pytest.mark.django_db
@@ -114,7 +114,8 @@ def test_queries_do_not_grow_with_the_number_of_bids(
         for i, team in enumerate(teams):
             invite(job, team, "60", rank=i + 1)
             set_verdict(
-                submit_bid(team, job, str(20000 + i), specialists=team.specialists), "clear"
+                submit_bid(team, job, str(20000 + i), specialists=qualify(team.specialists, job)),
+                "clear",
             )
         return start_evaluation(job)
 

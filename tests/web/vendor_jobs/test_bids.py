@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from marketplace.exchange import services as exchange
 from marketplace.exchange.models import Bid, BidRevision, BidStatus
-from tests.plugins.personas import make_open_job, pass_bid_deadline, submit_bid
+from tests.plugins.personas import make_open_job, pass_bid_deadline, qualify, submit_bid
 from tests.web.vendor_jobs.conftest import post_form, qualified_specialist, signed_in, text
 
 pytestmark = pytest.mark.django_db
@@ -117,7 +117,7 @@ def test_the_list_reads_a_fixed_number_of_queries(
     def bids_on(n: int) -> None:
         for _ in range(n):
             job = make_open_job(acme)
-            submit_bid(medix, job, specialists=medix.specialists[:2])
+            submit_bid(medix, job, specialists=qualify(medix.specialists[:2], job))
             submit_bid(mathly, job)
 
     bids_on(2)
