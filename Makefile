@@ -43,6 +43,7 @@ test: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy marketplace labs vendors bench
 
 # Every benchmark in bench/, one table at the end. They need PostgreSQL (and wrk, Redis
 # and a worker for some); `make bench BENCH_ARGS=--quick` is a fast smoke run.

@@ -120,7 +120,7 @@ def build(n_vendors: int, n_jobs: int) -> dict[str, object]:
 
     # Building the data enqueues matching and screening: nothing needs to run them here.
     app.conf.task_always_eager = False
-    app.conf.broker_url = "memory://"
+    app.conf.update(broker_url="memory://")
 
     domain = Domain.objects.create(code="medical", name="Medical")
     field = CredentialField.objects.create(code="medicine", name="Medicine")

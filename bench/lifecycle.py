@@ -99,7 +99,7 @@ def main() -> None:
     from marketplace.celery import app
 
     app.conf.task_always_eager = False
-    app.conf.broker_url = "memory://"
+    app.conf.update(broker_url="memory://")
 
     old_name = connection.settings_dict["NAME"]
     connection.creation.create_test_db(verbosity=0, autoclobber=True)

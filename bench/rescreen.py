@@ -29,6 +29,7 @@ import time
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 BENCH_DB = "bench_rescreen"
 BENCH_REDIS = "redis://127.0.0.1:6379/13"
-GOAL_SECONDS = {1000: 60.0}
+GOAL_SECONDS: dict[int, float] = {1000: 60.0}
 TIMEOUT_SECONDS = 900
 NODENAME = f"rescreen-bench-{os.getpid()}@{socket.gethostname()}"
 
@@ -192,7 +193,7 @@ def wait_until_idle() -> None:
     quiet = 0
     for _ in range(600):
         with app.connection_for_write() as connection:
-            queued = connection.default_channel.client.llen("celery")
+            queued = connection.default_channel.client.llen("celery")  # type: ignore[attr-defined]  # Redis channel
         inspector = app.control.inspect(destination=[NODENAME], timeout=1)
         busy = sum(len(v) for v in (inspector.active() or {}).values())
         quiet = quiet + 1 if queued == 0 and busy == 0 else 0
@@ -266,7 +267,7 @@ def main() -> None:
 
     django.setup()
     worker = None
-    results = []
+    results: list[dict[str, Any]] = []
     try:
         started = time.monotonic()
         webs = build(sizes, args.labs)

@@ -73,7 +73,7 @@ def build(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     competitor_ids = rng.sample(levels[LEVELS - 2], args.competitors)
     Entity.objects.bulk_create(entities, batch_size=5000)
 
-    stakes = []
+    stakes: list[Stake] = []
     pairs: set[tuple[int, int]] = set()
     today = date.today()
 

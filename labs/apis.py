@@ -133,9 +133,9 @@ class LabJobListCreateApi(LabAPIView):
         seats = data.pop("seat_requirements", [])
         # One use case, "post a draft with its seats": all or nothing.
         with transaction.atomic():
-            job = services.job_create(lab=self.lab, user=request.user, **data)
+            job = services.job_create(lab=self.lab, user=self.user, **data)
             for seat in seats:
-                services.seat_requirement_add(job=job, user=request.user, **seat)
+                services.seat_requirement_add(job=job, user=self.user, **seat)
         job = selectors.job_list_for_lab(lab=self.lab).get(pk=job.pk)
         return Response(JobOutputSerializer(job).data, status=status.HTTP_201_CREATED)
 
@@ -155,6 +155,6 @@ class LabJobDetailApi(LabAPIView):
         job = selectors.job_get_for_lab(lab=self.lab, job_id=job_id)
         serializer = JobTermsInputSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        services.job_update_draft(job=job, user=request.user, **serializer.validated_data)
+        services.job_update_draft(job=job, user=self.user, **serializer.validated_data)
         job = selectors.job_list_for_lab(lab=self.lab).get(pk=job.pk)
         return Response(JobOutputSerializer(job).data)

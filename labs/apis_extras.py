@@ -88,9 +88,7 @@ class LabJobSeatListCreateApi(LabAPIView):
         job = selectors.job_get_for_lab(lab=self.lab, job_id=job_id)
         serializer = SeatRequirementSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        seat = services.seat_requirement_add(
-            job=job, user=request.user, **serializer.validated_data
-        )
+        seat = services.seat_requirement_add(job=job, user=self.user, **serializer.validated_data)
         seat = selectors.seat_requirement_get_for_lab(lab=self.lab, job_id=job.pk, seat_id=seat.pk)
         return Response(SeatRequirementOutputSerializer(seat).data, status=status.HTTP_201_CREATED)
 
@@ -99,7 +97,7 @@ class LabJobSeatDetailApi(LabAPIView):
     @extend_schema(request=None, responses={204: None})
     def delete(self, request: Request, job_id: int, seat_id: int) -> Response:
         seat = selectors.seat_requirement_get_for_lab(lab=self.lab, job_id=job_id, seat_id=seat_id)
-        services.seat_requirement_remove(seat_requirement=seat, user=request.user)
+        services.seat_requirement_remove(seat_requirement=seat, user=self.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -128,7 +126,7 @@ class LabCompetitorListCreateApi(LabAPIView):
         data = serializer.validated_data
         competitor = services.competitor_declare(
             lab=self.lab,
-            user=request.user,
+            user=self.user,
             entity_record_id=data.get("record_id"),
             entity_name=data.get("name"),
             note=data["note"],
@@ -141,7 +139,7 @@ class LabCompetitorDetailApi(LabAPIView):
     @extend_schema(request=None, responses={204: None})
     def delete(self, request: Request, competitor_id: int) -> Response:
         competitor = selectors.competitor_get_for_lab(lab=self.lab, competitor_id=competitor_id)
-        services.competitor_remove(competitor=competitor, user=request.user)
+        services.competitor_remove(competitor=competitor, user=self.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -163,6 +161,6 @@ class LabConflictPolicyApi(LabAPIView):
         serializer = ConflictPolicyInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         policy = services.conflict_policy_update(
-            lab=self.lab, user=request.user, **serializer.validated_data
+            lab=self.lab, user=self.user, **serializer.validated_data
         )
         return Response(ConflictPolicyOutputSerializer(policy).data)

@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.http import HttpRequest, JsonResponse
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 
 from labs import urls as labs_urls
 from marketplace.accounts import urls as accounts_urls
@@ -18,8 +18,14 @@ admin.site.site_title = "Expert Data Exchange"
 
 # Browser pages live under lab/ and vendor/ by the kind of organisation they serve; each
 # namespace gathers the pages of several apps (labs + exchange, vendors + exchange).
-lab_patterns = labs_urls.lab_patterns + exchange_urls.lab_patterns
-vendor_patterns = vendors_urls.vendor_patterns + exchange_urls.vendor_patterns
+lab_patterns: list[URLPattern | URLResolver] = [
+    *labs_urls.lab_patterns,
+    *exchange_urls.lab_patterns,
+]
+vendor_patterns: list[URLPattern | URLResolver] = [
+    *vendors_urls.vendor_patterns,
+    *exchange_urls.vendor_patterns,
+]
 
 urlpatterns = [
     path("", home, name="home"),

@@ -137,7 +137,7 @@ class VendorStakeListCreateApi(VendorAPIView):
         serializer = StakeDeclareInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         stake = services.vendor_stake_declare(
-            vendor=self.vendor, user=request.user, **serializer.validated_data
+            vendor=self.vendor, user=self.user, **serializer.validated_data
         )
         stake = selectors.stake_get_for_vendor(vendor=self.vendor, stake_id=stake.pk)
         return Response(StakeOutputSerializer(stake).data, status=status.HTTP_201_CREATED)
@@ -150,7 +150,7 @@ class VendorStakeEndApi(VendorAPIView):
         serializer = StakeEndInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.vendor_stake_end(
-            vendor=self.vendor, user=request.user, stake=stake, **serializer.validated_data
+            vendor=self.vendor, user=self.user, stake=stake, **serializer.validated_data
         )
         stake = selectors.stake_get_for_vendor(vendor=self.vendor, stake_id=stake.pk)
         return Response(StakeOutputSerializer(stake).data)
@@ -167,11 +167,11 @@ class VendorBodsImportApi(VendorAPIView):
         serializer = BodsUploadInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         summary = services.vendor_bods_import(
-            vendor=self.vendor, user=request.user, upload=serializer.validated_data["file"]
+            vendor=self.vendor, user=self.user, upload=serializer.validated_data["file"]
         )
         data = {
             name: getattr(summary, name)
-            for name in BodsImportOutputSerializer().fields
+            for name in BodsImportOutputSerializer().get_fields()
             if name != "skipped"
         }
         data["skipped"] = len(summary.skipped)

@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, BinaryIO, cast
 
 from django.apps import apps
 from django.conf import settings
@@ -128,7 +128,7 @@ def attestation_add(
         issuer=issuer,
         status=status,
     )
-    if document_type is not None:
+    if document is not None and document_type is not None:
         # Named after the type its content shows; the client's name is never stored.
         attestation.document.save(f"document.{document_type.suffix}", document, save=False)
     attestation.save()
@@ -1090,7 +1090,7 @@ def vendor_bods_import(*, vendor: Vendor, user: User, upload: UploadedFile) -> I
     uploads.check_json_upload(upload, max_bytes=BODS_UPLOAD_MAX_BYTES)
     source = vendor_declaration_source(vendor)
     return bods_import(
-        stream=upload,
+        stream=cast(BinaryIO, upload),  # an uploaded file reads as bytes
         source=source,
         scope=DeclarationScope(own_entity_id=vendor.entity_id, source=source),
     )

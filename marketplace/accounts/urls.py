@@ -1,5 +1,5 @@
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 
 from marketplace.accounts import views
 from marketplace.accounts.forms import EmailAuthenticationForm, InvitationAwarePasswordResetForm
@@ -9,7 +9,7 @@ app_name = "accounts"
 # Django's own authentication views throughout; the first three only swap in forms
 # labelled for an e-mail login (and answering invited people), listed before the
 # include so they win over its routes of the same names.
-auth_patterns = [
+auth_patterns: list[URLPattern | URLResolver] = [
     path(
         "login/",
         auth_views.LoginView.as_view(

@@ -27,7 +27,7 @@ from rest_framework.serializers import BaseSerializer
 from rest_framework.views import APIView, set_rollback
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from marketplace.accounts.models import Membership, Organisation, OrganisationKind
+from marketplace.accounts.models import Membership, Organisation, OrganisationKind, User
 from marketplace.core.errors import (
     DomainError,
     InvalidTransition,
@@ -216,15 +216,15 @@ class ReadOnlyKeyPermission(BasePermission):
 # --- Tenant resolution --------------------------------------------------------------------
 
 
-def resolve_organisation(request: Request) -> Organisation:
+def resolve_organisation(request: Request, user: User) -> Organisation:
     """The organisation the request acts for: the key's, or for a session user the one
     named in X-Organisation, or their only membership."""
     organisation = getattr(request.auth, "organisation", None)
     if isinstance(organisation, Organisation):
         return organisation
-    memberships = Membership.objects.filter(
-        user=request.user, organisation__is_active=True
-    ).select_related("organisation")
+    memberships = Membership.objects.filter(user=user, organisation__is_active=True).select_related(
+        "organisation"
+    )
     slug = request.headers.get(ORGANISATION_HEADER, "").strip()
     if slug:
         membership = memberships.filter(organisation__slug=slug).first()
@@ -273,11 +273,15 @@ class OrganisationAPIView(IdempotencyMixin, GenericAPIView):
     throttle_classes = [CallerRateThrottle]
 
     organisation: Organisation
+    user: User  # the person, or the API key's service user, the request acts as
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
+        if not isinstance(request.user, User):  # IsAuthenticated has already refused this
+            raise exceptions.NotAuthenticated()
+        self.user = request.user
         refuse_oversized_body(request)
-        self.organisation = resolve_organisation(request)
+        self.organisation = resolve_organisation(request, self.user)
         if self.organisation_kind and self.organisation.kind != self.organisation_kind:
             raise APIError(
                 f"This endpoint is for {self.organisation_kind}s.",
@@ -319,7 +323,7 @@ class OrganisationAPIView(IdempotencyMixin, GenericAPIView):
     def get_queryset(self) -> Any:
         # django-filter asks for a queryset to build its form; views pass theirs to
         # list_response instead. Schema generation calls this without a request.
-        return self.queryset
+        return type(self).queryset
 
 
 class LabAPIView(OrganisationAPIView):

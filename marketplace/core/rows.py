@@ -139,12 +139,12 @@ class RowPlan:
         if not rows:
             return {}
         related = model._meta.get_field(nested.relation).related_model
-        ordering = [
-            f"-{nested.relation}__{name[1:]}"
-            if name.startswith("-")
-            else f"{nested.relation}__{name}"
-            for name in related._meta.ordering  # type: ignore[union-attr]
-        ]
+        ordering = []
+        for name in related._meta.ordering:  # type: ignore[union-attr]
+            if not isinstance(name, str):
+                raise ImproperlyConfigured(f"{related}: a row plan follows only named orderings.")
+            descending, name = name.startswith("-"), name.lstrip("-")
+            ordering.append(f"{'-' if descending else ''}{nested.relation}__{name}")
         item_pk = f"{nested.relation}__pk"
         keys = [f"{nested.relation}__{column.key}" for column in nested.columns]
         found = (

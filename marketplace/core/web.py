@@ -17,13 +17,15 @@ from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.forms import BaseForm
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.utils import timezone
 
-from marketplace.accounts.models import Membership
+from marketplace.accounts.models import Membership, User
 from marketplace.core.errors import DomainError, NotFound
 from marketplace.core.models import FormSubmission
 
@@ -32,6 +34,13 @@ FORM_TOKEN_FIELD = "form_token"
 # How long a repeat waits for the first submission of the same form to finish.
 DUPLICATE_WAIT_SECONDS = 5.0
 FORM_SUBMISSION_TTL = timedelta(days=1)
+
+
+def signed_in_user(request: HttpRequest) -> User:
+    """The user of a request the sign-in check has let through."""
+    if not isinstance(request.user, User):
+        raise PermissionDenied
+    return request.user
 
 
 def current_membership(request: HttpRequest) -> Membership | None:
@@ -58,7 +67,9 @@ def organisation_switch(request: HttpRequest, *, organisation_id: int) -> Member
     """Makes `organisation_id` the user's current organisation; 404 unless a member."""
     membership = (
         Membership.objects.filter(
-            user=request.user, organisation_id=organisation_id, organisation__is_active=True
+            user=signed_in_user(request),
+            organisation_id=organisation_id,
+            organisation__is_active=True,
         )
         .select_related("organisation")
         .first()
@@ -75,7 +86,7 @@ class OrganisationViewMixin(LoginRequiredMixin):
 
     organisation_kind: str | None = None
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
             return self.handle_no_permission()
         membership = current_membership(request)
@@ -87,7 +98,7 @@ class OrganisationViewMixin(LoginRequiredMixin):
         self.organisation = membership.organisation
         try:
             self.setup_organisation()
-            return super().dispatch(request, *args, **kwargs)  # type: ignore[misc,no-any-return]
+            return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
         except NotFound as exc:
             # A selector's "no such object" (missing, or another organisation's) is a 404.
             raise Http404(exc.message) from exc
@@ -174,7 +185,9 @@ def submit_once(request: HttpRequest, act: Callable[[], HttpResponse]) -> HttpRe
 def _repeat_of(request: HttpRequest, token: uuid.UUID) -> HttpResponse:
     deadline = time.monotonic() + DUPLICATE_WAIT_SECONDS
     while True:
-        first = FormSubmission.objects.filter(token=token, user_id=request.user.pk).first()
+        first = FormSubmission.objects.filter(
+            token=token, user_id=signed_in_user(request).pk
+        ).first()
         if first is None:
             # Another user's token, or the first attempt failed and let go of it.
             return redirect(request.path)

@@ -4,6 +4,8 @@ caller's organisation and calls one service."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import django_filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -207,14 +209,14 @@ class LabJobPublishApi(LabAPIView):
     @extend_schema(request=None, responses=JobOutputSerializer)
     def post(self, request: Request, job_id: int) -> Response:
         job = lab_selectors.job_get_for_lab(lab=self.lab, job_id=job_id)
-        return _job_response(self, exchange.job_publish(job=job, user=request.user))
+        return _job_response(self, exchange.job_publish(job=job, user=self.user))
 
 
 class LabJobCloseApi(LabAPIView):
     @extend_schema(request=None, responses=JobOutputSerializer)
     def post(self, request: Request, job_id: int) -> Response:
         job = lab_selectors.job_get_for_lab(lab=self.lab, job_id=job_id)
-        return _job_response(self, exchange.job_close_bidding(job=job, user=request.user))
+        return _job_response(self, exchange.job_close_bidding(job=job, user=self.user))
 
 
 class LabJobCancelApi(LabAPIView):
@@ -223,7 +225,7 @@ class LabJobCancelApi(LabAPIView):
         job = lab_selectors.job_get_for_lab(lab=self.lab, job_id=job_id)
         serializer = ReasonInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        job = exchange.job_cancel(job=job, user=request.user, **serializer.validated_data)
+        job = exchange.job_cancel(job=job, user=self.user, **serializer.validated_data)
         return _job_response(self, job)
 
 
@@ -233,9 +235,7 @@ class LabJobMarkUnsuccessfulApi(LabAPIView):
         job = lab_selectors.job_get_for_lab(lab=self.lab, job_id=job_id)
         serializer = ReasonInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        job = exchange.job_mark_unsuccessful(
-            job=job, user=request.user, **serializer.validated_data
-        )
+        job = exchange.job_mark_unsuccessful(job=job, user=self.user, **serializer.validated_data)
         return _job_response(self, job)
 
 
@@ -254,7 +254,7 @@ class LabBidShortlistApi(LabAPIView):
     @extend_schema(request=None, responses=BidOutputSerializer)
     def post(self, request: Request, bid_id: int) -> Response:
         bid = selectors.bid_get_for_lab(lab=self.lab, bid_id=bid_id)
-        bid = exchange.bid_shortlist(bid=bid, user=request.user)
+        bid = exchange.bid_shortlist(bid=bid, user=self.user)
         return Response(
             BidOutputSerializer(selectors.bid_get_for_lab(lab=self.lab, bid_id=bid.pk)).data
         )
@@ -266,7 +266,7 @@ class LabBidRejectApi(LabAPIView):
         bid = selectors.bid_get_for_lab(lab=self.lab, bid_id=bid_id)
         serializer = DecisionInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        bid = exchange.bid_reject(bid=bid, user=request.user, **serializer.validated_data)
+        bid = exchange.bid_reject(bid=bid, user=self.user, **serializer.validated_data)
         return Response(
             BidOutputSerializer(selectors.bid_get_for_lab(lab=self.lab, bid_id=bid.pk)).data
         )
@@ -278,13 +278,13 @@ class LabJobAwardApi(LabAPIView):
         job = lab_selectors.job_get_for_lab(lab=self.lab, job_id=job_id)
         serializer = AwardInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        shares: dict[int, object] = {}
+        shares: dict[int, Decimal] = {}
         for share in serializer.validated_data["shares"]:
             if share["bid"] in shares:
                 raise RuleViolation("Each bid may appear once.", field="shares")
             shares[share["bid"]] = share["percent"]
         award = exchange.award_make(
-            job=job, user=request.user, shares=shares, note=serializer.validated_data["note"]
+            job=job, user=self.user, shares=shares, note=serializer.validated_data["note"]
         )
         data = AwardOutputSerializer(
             {
@@ -304,9 +304,7 @@ class LabContractCompleteApi(LabAPIView):
         contract = selectors.contract_get_for_lab(lab=self.lab, contract_id=contract_id)
         serializer = ContractCompleteInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        exchange.contract_complete(
-            contract=contract, user=request.user, **serializer.validated_data
-        )
+        exchange.contract_complete(contract=contract, user=self.user, **serializer.validated_data)
         contract = selectors.contract_get_for_lab(lab=self.lab, contract_id=contract.pk)
         return Response(ContractOutputSerializer(contract).data)
 
@@ -384,7 +382,7 @@ class VendorBidListCreateApi(VendorAPIView):
         )
         specialists = _specialists(self, data.pop("specialists", None)) or []
         bid = exchange.bid_submit(
-            job=job, vendor=self.vendor, user=request.user, specialists=specialists, **data
+            job=job, vendor=self.vendor, user=self.user, specialists=specialists, **data
         )
         bids = selectors.bid_list_for_vendor(vendor=self.vendor).filter(pk=bid.pk)
         return self.row_response(
@@ -410,7 +408,7 @@ class VendorBidReviseApi(VendorAPIView):
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         specialists = _specialists(self, data.pop("specialists", None))
-        exchange.bid_revise(bid=bid, user=request.user, specialists=specialists, **data)
+        exchange.bid_revise(bid=bid, user=self.user, specialists=specialists, **data)
         bid = selectors.bid_get_for_vendor(vendor=self.vendor, bid_id=bid.pk)
         return Response(VendorBidOutputSerializer(bid).data)
 
@@ -419,7 +417,7 @@ class VendorBidWithdrawApi(VendorAPIView):
     @extend_schema(request=None, responses=VendorBidOutputSerializer)
     def post(self, request: Request, bid_id: int) -> Response:
         bid = selectors.bid_get_for_vendor(vendor=self.vendor, bid_id=bid_id)
-        exchange.bid_withdraw(bid=bid, user=request.user)
+        exchange.bid_withdraw(bid=bid, user=self.user)
         bid = selectors.bid_get_for_vendor(vendor=self.vendor, bid_id=bid.pk)
         return Response(VendorBidOutputSerializer(bid).data)
 
@@ -433,7 +431,7 @@ class NotificationListApi(OrganisationAPIView):
 
     @extend_schema(responses=NotificationOutputSerializer(many=True))
     def get(self, request: Request) -> Response:
-        notifications = selectors.notification_list_for_user(user=request.user).filter(
+        notifications = selectors.notification_list_for_user(user=self.user).filter(
             organisation=self.organisation
         )
         return self.list_response(notifications, NotificationOutputSerializer)
@@ -458,10 +456,10 @@ class NotificationMarkReadApi(OrganisationAPIView):
     def post(self, request: Request) -> Response:
         serializer = NotificationMarkReadInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        ids = selectors.notification_list_for_user(user=request.user).filter(
+        ids = selectors.notification_list_for_user(user=self.user).filter(
             organisation=self.organisation, pk__in=serializer.validated_data["ids"]
         )
         marked = notification_mark_read(
-            user=request.user, notification_ids=ids.values_list("pk", flat=True)
+            user=self.user, notification_ids=ids.values_list("pk", flat=True)
         )
         return Response(NotificationMarkReadOutputSerializer({"marked": marked}).data)

@@ -108,9 +108,7 @@ class LabQuestionAnswerApi(LabAPIView):
         question = selectors.question_get_for_lab(lab=self.lab, question_id=question_id)
         serializer = QuestionAnswerInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        question = question_answer(
-            question=question, user=request.user, **serializer.validated_data
-        )
+        question = question_answer(question=question, user=self.user, **serializer.validated_data)
         return Response(QuestionOutputSerializer(question).data)
 
 
@@ -149,7 +147,7 @@ class VendorJobQuestionListCreateApi(VendorAPIView):
         serializer = QuestionAskInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         question = question_ask(
-            job=job, vendor=self.vendor, user=request.user, **serializer.validated_data
+            job=job, vendor=self.vendor, user=self.user, **serializer.validated_data
         )
         question = (
             selectors.question_list_for_vendor(vendor=self.vendor, job_id=job.pk)

@@ -31,8 +31,13 @@ from marketplace.ownership.models import InterestType, Provenance
 from marketplace.ownership.services import ownership_version_current
 from vendors.models import Affiliation, AffiliationRole, Vendor
 
-SEVERITY = {Verdict.CLEAR: 0, Verdict.CLEARED_BY_OVERRIDE: 0, Verdict.REVIEW: 1, Verdict.BLOCKED: 2}
-PROVENANCE_WORDS = {
+SEVERITY: dict[str, int] = {
+    Verdict.CLEAR: 0,
+    Verdict.CLEARED_BY_OVERRIDE: 0,
+    Verdict.REVIEW: 1,
+    Verdict.BLOCKED: 2,
+}
+PROVENANCE_WORDS: dict[str, str] = {
     Provenance.SELF_DECLARED: "self-declared",
     Provenance.IMPORTED: "imported",
     Provenance.VERIFIED: "verified",

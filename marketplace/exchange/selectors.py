@@ -217,16 +217,17 @@ def screening_get_for_lab(*, lab: Lab, screening_id: int) -> Screening:
     return screening
 
 
-def contract_spend_for_lab(*, lab: Lab) -> list[dict[str, object]]:
+def contract_spend_for_lab(*, lab: Lab) -> list[dict[str, Any]]:
     """What the lab has awarded: the value of every contract it holds, active or
     completed, summed per currency (values in different currencies are never added), as
     rows of `currency`, `total` and `contracts` (how many)."""
-    return list(
-        Contract.objects.filter(lab=lab)
+    return [
+        dict(row)
+        for row in Contract.objects.filter(lab=lab)
         .values("currency")
         .annotate(total=Sum("value"), contracts=Count("pk"))
         .order_by("currency")
-    )
+    ]
 
 
 def contract_list_for_job(*, lab: Lab, job: Job) -> QuerySet[Contract]:

@@ -50,7 +50,7 @@ class APIKeyListCreateApi(OrganisationAPIView):
         serializer.is_valid(raise_exception=True)
         api_key, raw_key = services.api_key_create(
             organisation=self.organisation,
-            created_by=request.user,
+            created_by=self.user,
             scope=serializer.validated_data["scope"],
             name=serializer.validated_data["name"],
             expires_at=serializer.validated_data.get("expires_at"),
@@ -63,5 +63,5 @@ class APIKeyRevokeApi(OrganisationAPIView):
     @extend_schema(request=None, responses=APIKeyOutputSerializer)
     def post(self, request: Request, key_id: str) -> Response:
         api_key = selectors.api_key_get_for_org(organisation=self.organisation, prefix=key_id)
-        api_key = services.api_key_revoke(api_key=api_key, user=request.user)
+        api_key = services.api_key_revoke(api_key=api_key, user=self.user)
         return Response(APIKeyOutputSerializer(api_key).data)

@@ -8,13 +8,12 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from marketplace.accounts.models import Membership, Organisation, OrganisationKind, Role, User
-from marketplace.accounts.permissions import role_in
+from marketplace.accounts.models import Membership, Organisation, User
+from marketplace.accounts.permissions import OWNER_ROLE_BY_KIND, role_in
 from marketplace.core.errors import InvalidTransition, NotPermitted, RuleViolation
 from marketplace.partners.models import APIKeyScope, OrganisationAPIKey
 from marketplace.partners.recent_keys import recent_keys
 
-OWNER_ROLE = {OrganisationKind.LAB: Role.LAB_OWNER, OrganisationKind.VENDOR: Role.VENDOR_OWNER}
 # How often a key's last-used time is written: at most once per this many seconds.
 LAST_USED_RESOLUTION_SECONDS = 60
 
@@ -25,7 +24,7 @@ def can_manage_api_keys(user: User | None, organisation: Organisation) -> bool:
         return False
     if hasattr(user, "api_key"):
         return False
-    return user.is_staff or role_in(user, organisation, [OWNER_ROLE[organisation.kind]])
+    return user.is_staff or role_in(user, organisation, [OWNER_ROLE_BY_KIND[organisation.kind]])
 
 
 @transaction.atomic
@@ -67,7 +66,7 @@ def api_key_create(
         full_name=f"API key {name!r} ({organisation.name})",
     )
     Membership.objects.create(
-        user=actor, organisation=organisation, role=OWNER_ROLE[organisation.kind]
+        user=actor, organisation=organisation, role=OWNER_ROLE_BY_KIND[organisation.kind]
     )
     api_key.actor = actor
     api_key.save()

@@ -88,7 +88,7 @@ class WebhookEndpointListCreateApi(OrganisationAPIView):
         serializer = WebhookEndpointInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         endpoint, secret = webhook_services.webhook_endpoint_create(
-            organisation=self.organisation, created_by=request.user, **serializer.validated_data
+            organisation=self.organisation, created_by=self.user, **serializer.validated_data
         )
         endpoint.secret = secret
         return Response(
@@ -115,7 +115,7 @@ class WebhookEndpointDetailApi(OrganisationAPIView):
         serializer = WebhookEndpointInputSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         endpoint = webhook_services.webhook_endpoint_update(
-            endpoint=endpoint, user=request.user, **serializer.validated_data
+            endpoint=endpoint, user=self.user, **serializer.validated_data
         )
         return Response(WebhookEndpointOutputSerializer(endpoint).data)
 
@@ -124,7 +124,7 @@ class WebhookEndpointDetailApi(OrganisationAPIView):
         endpoint = selectors.webhook_endpoint_get_for_org(
             organisation=self.organisation, endpoint_id=endpoint_id
         )
-        webhook_services.webhook_endpoint_delete(endpoint=endpoint, user=request.user)
+        webhook_services.webhook_endpoint_delete(endpoint=endpoint, user=self.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -139,7 +139,7 @@ class WebhookEndpointEnableApi(OrganisationAPIView):
         endpoint = selectors.webhook_endpoint_get_for_org(
             organisation=self.organisation, endpoint_id=endpoint_id
         )
-        endpoint = webhook_services.webhook_endpoint_enable(endpoint=endpoint, user=request.user)
+        endpoint = webhook_services.webhook_endpoint_enable(endpoint=endpoint, user=self.user)
         return Response(WebhookEndpointOutputSerializer(endpoint).data)
 
 
@@ -154,7 +154,7 @@ class WebhookEndpointPingApi(OrganisationAPIView):
         endpoint = selectors.webhook_endpoint_get_for_org(
             organisation=self.organisation, endpoint_id=endpoint_id
         )
-        delivery = webhook_services.webhook_ping(endpoint=endpoint, user=request.user)
+        delivery = webhook_services.webhook_ping(endpoint=endpoint, user=self.user)
         return Response(
             WebhookDeliveryOutputSerializer(delivery).data, status=status.HTTP_202_ACCEPTED
         )
@@ -178,5 +178,5 @@ class WebhookDeliveryRedeliverApi(OrganisationAPIView):
         delivery = selectors.webhook_delivery_get_for_org(
             organisation=self.organisation, delivery_id=delivery_id
         )
-        delivery = webhook_services.webhook_redeliver(delivery=delivery, user=request.user)
+        delivery = webhook_services.webhook_redeliver(delivery=delivery, user=self.user)
         return Response(WebhookDeliveryOutputSerializer(delivery).data)

@@ -33,8 +33,8 @@ from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from marketplace.accounts.models import Organisation, OrganisationKind, Role, User
-from marketplace.accounts.permissions import role_in
+from marketplace.accounts.models import Organisation, User
+from marketplace.accounts.permissions import OWNER_ROLE_BY_KIND, role_in
 from marketplace.core.errors import InvalidTransition, NotPermitted, RuleViolation
 from marketplace.exchange.services.notifications import notify_organisation
 from marketplace.partners.events import EVENT_TYPES, PING, event_types_validate
@@ -71,7 +71,6 @@ PENDING_GRACE = timedelta(seconds=30)
 # Likewise for an event in the outbox and the message that fans it out.
 DISPATCH_GRACE = timedelta(seconds=30)
 OWED = (WebhookDeliveryStatus.PENDING, WebhookDeliveryStatus.FAILED)
-OWNER_ROLE = {OrganisationKind.LAB: Role.LAB_OWNER, OrganisationKind.VENDOR: Role.VENDOR_OWNER}
 RESPONSE_EXCERPT_BYTES = 500
 
 
@@ -85,7 +84,7 @@ def can_manage_webhooks(user: User | None, organisation: Organisation) -> bool:
     """The organisation's owner, or a platform admin."""
     if user is None or not user.is_authenticated or not user.is_active:
         return False
-    return user.is_staff or role_in(user, organisation, [OWNER_ROLE[organisation.kind]])
+    return user.is_staff or role_in(user, organisation, [OWNER_ROLE_BY_KIND[organisation.kind]])
 
 
 def webhook_url_validate(url: str) -> str:
@@ -462,7 +461,7 @@ def _disable(endpoint: WebhookEndpoint, *, now: datetime) -> None:
         title=f"Webhook endpoint {endpoint.url} was disabled",
         body=f"{reason} Fix the receiver, then re-enable the endpoint and redeliver "
         "the events you still need.",
-        roles=[OWNER_ROLE[organisation.kind]],
+        roles=[OWNER_ROLE_BY_KIND[organisation.kind]],
         dedupe_key=f"webhook.disabled:{endpoint.pk}:{endpoint.failing_since.isoformat()}",
     )
 

@@ -126,7 +126,8 @@ def _notify_if_worse(screening: Screening, old: str | None, new: str) -> None:
     if not is_worse(old, new):
         return
     vendor_name = screening.vendor.organisation.name
-    target = f"bid on {screening.bid.job.title}" if screening.bid_id else vendor_name
+    bid = screening.bid
+    target = f"bid on {bid.job.title}" if bid is not None else vendor_name
     notify_organisation(
         organisation=screening.lab.organisation,
         kind="screening.changed",
@@ -142,7 +143,7 @@ def _notify_if_worse(screening: Screening, old: str | None, new: str) -> None:
             "screening_id": screening.pk,
             "vendor": {"id": screening.vendor_id, "name": vendor_name},
             "bid_id": screening.bid_id,
-            "job_id": screening.bid.job_id if screening.bid_id else None,
+            "job_id": bid.job_id if bid is not None else None,
             "previous_verdict": old,
             "verdict": new,
             "reasons": list(screening.evidence.get("reasons", [])),
