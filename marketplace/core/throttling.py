@@ -37,6 +37,8 @@ def window_hit(ident: str, *, period: int, now: float | None = None) -> tuple[in
     key = f"api-throttle:{ident}:{period}:{window}"
     cache = caches[CACHE_ALIAS]
     if isinstance(cache, RedisCache):
+        # Django's cache API has no atomic "increment or create with a timeout"; its
+        # Redis backend's client (RedisCache._cache, there since Django 4.0) does.
         redis_key = cache.make_and_validate_key(key)
         client = cache._cache.get_client(redis_key, write=True)
         pipeline = client.pipeline(transaction=False)
