@@ -50,6 +50,9 @@ class Column:
     key: str  # the values() key
     convert: Converter
 
+    def render(self, value: Any) -> Any:
+        return value if value is None or self.convert is None else self.convert(value)
+
 
 @dataclass(frozen=True)
 class NestedList:
@@ -69,8 +72,8 @@ def _related_attribute(field: serializers.Field) -> str:
     return str(slug_field)
 
 
-def _column(name: str, field: serializers.Field, prefix: str = "") -> Column:
-    path = prefix + "__".join(field.source_attrs)
+def _column(name: str, field: serializers.Field) -> Column:
+    path = "__".join(field.source_attrs)
     if isinstance(field, serializers.RelatedField):
         return Column(name, f"{path}__{_related_attribute(field)}", None)
     if isinstance(field, CONVERTED_FIELDS):
@@ -95,14 +98,14 @@ def _nested(name: str, field: serializers.Field) -> NestedList:
 
 class RowPlan:
     def __init__(self, serializer_class: type[serializers.Serializer]):
-        self.serializer_class = serializer_class
+        fields = serializer_class().fields
         columns, nested = [], []
-        for name, field in serializer_class().fields.items():
+        for name, field in fields.items():
             if isinstance(field, (serializers.ListSerializer, serializers.ManyRelatedField)):
                 nested.append(_nested(name, field))
             else:
                 columns.append(_column(name, field))
-        self.names = tuple(serializer_class().fields)
+        self.names = tuple(fields)
         self.columns = tuple(columns)
         self.nested = tuple(nested)
         keys = {column.key for column in self.columns} | {"pk"}
@@ -120,10 +123,7 @@ class RowPlan:
         for row in rows:
             item: dict[str, Any] = {}
             for column in self.columns:
-                value = row[column.key]
-                item[column.name] = (
-                    value if value is None or column.convert is None else column.convert(value)
-                )
+                item[column.name] = column.render(row[column.key])
             for name, by_parent in lists.items():
                 item[name] = by_parent.get(row["pk"], [])
             output.append({name: item[name] for name in self.names})
@@ -161,9 +161,7 @@ class RowPlan:
         for parent, *values in found:
             by_parent[parent].append(
                 {
-                    column.name: value
-                    if value is None or column.convert is None
-                    else column.convert(value)
+                    column.name: column.render(value)
                     for column, value in zip(nested.columns, values, strict=True)
                 }
             )

@@ -58,10 +58,6 @@ class RecentKeys:
         with self._lock:
             self._keys.pop(prefix, None)
 
-    def clear(self) -> None:
-        with self._lock:
-            self._keys.clear()
-
     @staticmethod
     def _look_up(prefix: str) -> OrganisationAPIKey | None:
         return (

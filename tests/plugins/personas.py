@@ -13,7 +13,6 @@ from labs.models import Job, Lab
 from marketplace.accounts.models import Role, User
 from marketplace.exchange import services as exchange
 from tests.factories import (
-    CredentialFactory,
     JobFactory,
     LabFactory,
     MembershipFactory,
@@ -22,7 +21,8 @@ from tests.factories import (
     UserFactory,
     VendorFactory,
 )
-from vendors.models import CredentialStatus, Specialist, Vendor
+from tests.vendors.builders import platform_admin, verified_credential
+from vendors.models import Specialist, Vendor
 
 
 @dataclass
@@ -108,15 +108,10 @@ def qualify(specialists: list[Specialist], job: Job) -> list[Specialist]:
     be proposed on a bid for it."""
     seat = job.seat_requirements.select_related("field", "min_level").first()
     assert seat is not None, "the job has no seat to qualify for"
-    verifier = UserFactory(is_staff=True)
+    verifier = platform_admin()
     for specialist in specialists:
-        CredentialFactory(
-            specialist=specialist,
-            field=seat.field,
-            level=seat.min_level,
-            status=CredentialStatus.VERIFIED,
-            verified_by=verifier,
-            verified_at=timezone.now(),
+        verified_credential(
+            specialist, verified_by=verifier, field=seat.field, level=seat.min_level
         )
     return specialists
 
@@ -136,8 +131,6 @@ def submit_bid(team: VendorTeam, job: Job, price: str = "30000", **kwargs: objec
 def pass_bid_deadline(job: Job) -> Job:
     """Moves the job's deadlines into the past, as if time had run on."""
     from datetime import timedelta
-
-    from django.utils import timezone
 
     past = timezone.now() - timedelta(seconds=1)
     Job.objects.filter(pk=job.pk).update(question_deadline=past, bid_deadline=past)
